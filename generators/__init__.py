@@ -1,0 +1,1 @@
+"""contractkit generators: load contracts, build one IR, render targets."""
