@@ -34,7 +34,12 @@ class Diagnostics:
     items: list[Diagnostic] = field(default_factory=list)
 
     def add(
-        self, code: str, message: str, *, file: str = "", pointer: str = "",
+        self,
+        code: str,
+        message: str,
+        *,
+        file: str = "",
+        pointer: str = "",
         severity: Severity = Severity.ERROR,
     ) -> None:
         self.items.append(Diagnostic(file, pointer, code, severity, message))

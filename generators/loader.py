@@ -114,8 +114,12 @@ def _check_refs(contracts: Contracts, doc: Json, base: Path, diags: Diagnostics)
                 try:
                     contracts.resolve(ref, base)
                 except (KeyError, IndexError, ValueError, TypeError):
-                    diags.add("CK003", f"unresolvable $ref {ref!r}", file=str(base),
-                              pointer=pointer(*where))
+                    diags.add(
+                        "CK003",
+                        f"unresolvable $ref {ref!r}",
+                        file=str(base),
+                        pointer=pointer(*where),
+                    )
             stack.extend((v, (*where, k)) for k, v in node.items())
         elif isinstance(node, list):
             stack.extend((v, (*where, i)) for i, v in enumerate(node))

@@ -1,0 +1,1 @@
+"""The `contractkit` command line."""
