@@ -150,8 +150,10 @@ class _Builder:
         out = []
         for status, resp_raw in raw.items():
             _, resp = self.c.deref(resp_raw, self.c.openapi_path)
-            media: dict[str, Json]
-            content_type, media = next(iter(resp.get("content", {}).items()), (None, {}))
+            content: dict[str, Json] = resp.get("content") or {"": {}}
+            content_type: str | None
+            content_type, media = next(iter(content.items()))
+            content_type = content_type or None
             schema = media.get("schema")
             examples = {k: v.get("value") for k, v in media.get("examples", {}).items()}
             if "example" in media:
