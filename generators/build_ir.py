@@ -294,4 +294,5 @@ def build_ir(contracts: Contracts, root: Path | None = None) -> ApiIR:
         messages=messages,
         ws_schemas=b.ws_schemas(),
         close_codes=b.close_codes(),
+        source_root=str((root or Path.cwd()).resolve()),
     )

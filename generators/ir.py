@@ -209,6 +209,9 @@ class ApiIR:
     messages: list[Message]
     ws_schemas: dict[str, NamedSchema]
     close_codes: list[CloseCode]
+    # Absolute directory the contract file names are relative to (not rendered; lets a target
+    # hand the contract file itself to a tool, e.g. datamodel-code-generator).
+    source_root: str = ""
 
     def operation(self, operation_id: str) -> Operation:
         return next(o for o in self.operations if o.operation_id == operation_id)

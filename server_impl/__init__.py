@@ -1,0 +1,1 @@
+"""The meeting service: implementation of the generated REST interface."""

@@ -1,0 +1,103 @@
+"""Async engine and sessions for SQLite (WAL, embedded default) and PostgreSQL (asyncpg).
+
+Write transactions on SQLite start with `BEGIN IMMEDIATE`, so they queue on the busy timeout
+instead of failing with "database is locked" when two writers upgrade read locks at once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import AsyncAdaptedQueuePool
+
+from server_impl.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+_SCHEMA_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+class Database:
+    """The engine plus two session factories: `read()` and `write()` (a committed transaction)."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.engine = engine
+        self.is_sqlite = engine.dialect.name == "sqlite"
+        self._read = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        write_bind = engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._write = async_sessionmaker(write_bind, expire_on_commit=False, autoflush=False)
+
+    @asynccontextmanager
+    async def read(self) -> AsyncIterator[AsyncSession]:
+        """A session for reads; its transaction is rolled back at the end."""
+        async with self._read() as session:
+            yield session
+
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A session inside one transaction, committed on success and rolled back on error."""
+        async with self._write() as session, session.begin():
+            yield session
+
+    async def dispose(self) -> None:
+        """Close every pooled connection."""
+        await self.engine.dispose()
+
+
+def create_engine(settings: Settings) -> AsyncEngine:
+    """Build the engine for `settings` (pool sized explicitly; SQLite pragmas applied)."""
+    url = make_url(settings.effective_database_url)
+    kwargs: dict[str, Any] = {
+        "poolclass": AsyncAdaptedQueuePool,
+        "pool_size": settings.db_pool_size,
+        "max_overflow": settings.db_max_overflow,
+        "pool_pre_ping": False,
+    }
+    if url.get_backend_name() == "sqlite":
+        database = url.database or ""
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        engine = create_async_engine(url, **kwargs)
+        _install_sqlite_hooks(engine)
+        return engine
+    if url.get_backend_name() == "postgresql" and settings.database_schema:
+        schema = settings.database_schema
+        if not _SCHEMA_NAME.match(schema):
+            raise ValueError(f"invalid database_schema: {schema!r}")
+        kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
+    return create_async_engine(url, **kwargs)
+
+
+def _install_sqlite_hooks(engine: AsyncEngine) -> None:
+    """WAL, foreign keys and busy timeout per connection; explicit BEGIN per transaction."""
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit transactions are unreliable).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+        ):
+            cursor.execute(pragma)
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        conn.exec_driver_sql(f"BEGIN {mode}")

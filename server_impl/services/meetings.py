@@ -1,0 +1,393 @@
+"""Meetings: create, list, join, detail, leave, end; plus the helpers the WebSocket uses.
+
+Rules (docs/rest.md has the full list):
+- Numbers are 9 random digits, unique among live meetings (`live_number` unique index);
+  an unstarted meeting's number expires after `meeting_number_ttl`, and it then reads as ended.
+- Joins lock the meeting row (PostgreSQL `FOR UPDATE`, SQLite `BEGIN IMMEDIATE`), so the
+  capacity holds exactly under concurrency; a repeated join by the same user is a no-op.
+- Object-level authorization: only the creator and users who have been in the meeting see it.
+  Everyone else gets 404 40402 (existence is not revealed); a member who is not the creator
+  gets 403 40301 on `end`.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from generated import models as m
+from generated.errors import ApiError
+from generated.models import ErrorCode
+from server_impl.auth.passwords import PasswordHasher
+from server_impl.db.engine import Database
+from server_impl.db.models import Meeting, Participant, User
+from server_impl.events import MeetingEvents, NoopEvents, notify_safely
+from server_impl.services import meeting_queries as q
+from server_impl.services.chat import ChatInput, ChatRecord, ChatStore
+from server_impl.services.common import is_our_id, new_id, require_clean_text, utcnow
+from server_impl.services.views import (
+    effective_status,
+    meeting_detail,
+    meeting_view,
+    participant_view,
+    user_summary,
+)
+from server_impl.settings import Settings
+
+NUMBER_ATTEMPTS = 20
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A user's relation to a meeting (see `MeetingService.membership`)."""
+
+    meeting: m.Meeting | None
+    participant: m.Participant | None
+
+
+def _not_found() -> ApiError:
+    return ApiError(ErrorCode.MEETING_NOT_FOUND)
+
+
+class MeetingService:
+    """Meeting lifecycle and membership."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        db: Database,
+        passwords: PasswordHasher,
+        events: MeetingEvents | None = None,
+    ) -> None:
+        self._settings = settings
+        self._db = db
+        self._passwords = passwords
+        self._ttl = settings.meeting_number_ttl
+        self.events: MeetingEvents = events or NoopEvents()
+        self.chat = ChatStore(db)
+
+    # ------------------------------------------------------------------ create / list
+    async def create(
+        self, creator_id: str, title: str | None, password: str | None, max_participants: int
+    ) -> m.Meeting:
+        """A new waiting meeting with a fresh live number."""
+        require_clean_text(title, "title")
+        cap = self._settings.max_participants_cap
+        if not 2 <= max_participants <= cap:
+            raise ApiError(
+                ErrorCode.INVALID_PARAMETER,
+                details={"field": "max_participants", "maximum": cap},
+            )
+        hashed = await self._passwords.hash(password) if password else None
+        for _ in range(NUMBER_ATTEMPTS):
+            number = f"{secrets.randbelow(10**9):09d}"
+            now = utcnow()
+            meeting = Meeting(
+                id=new_id("meeting"),
+                meeting_number=number,
+                live_number=number,
+                title=title,
+                creator_id=creator_id,
+                status="waiting",
+                max_participants=max_participants,
+                password_hash=hashed,
+                started_at=None,
+                ended_at=None,
+                created_at=now,
+            )
+            try:
+                async with self._db.write() as session:
+                    # An expired unstarted meeting gives its number back.
+                    await session.execute(
+                        update(Meeting)
+                        .where(
+                            Meeting.live_number == number,
+                            q.status_filter("ended", q.expiry_cutoff(now, self._ttl)),
+                        )
+                        .values(live_number=None)
+                    )
+                    session.add(meeting)
+            except IntegrityError:
+                continue  # the number is live elsewhere: draw another
+            return meeting_view(meeting, now, self._ttl)
+        raise ApiError(ErrorCode.INTERNAL_ERROR, message="no free meeting number")
+
+    async def list_meetings(
+        self, user_id: str, type_: str, status: str | None, page: int, limit: int
+    ) -> m.MeetingList:
+        """The caller's meetings (`my`: created; `history`: joined at least once), newest first."""
+        now = utcnow()
+        cond: ColumnElement[bool]
+        if type_ == "history":
+            cond = exists().where(
+                Participant.meeting_id == Meeting.id, Participant.user_id == user_id
+            )
+        else:
+            cond = Meeting.creator_id == user_id
+        if status:
+            cond = cond & q.status_filter(status, q.expiry_cutoff(now, self._ttl))
+        async with self._db.read() as session:
+            total = int(
+                await session.scalar(select(func.count()).select_from(Meeting).where(cond)) or 0
+            )
+            rows = await session.scalars(
+                select(Meeting)
+                .where(cond)
+                .order_by(Meeting.created_at.desc(), Meeting.id.desc())
+                .offset((page - 1) * limit)
+                .limit(limit)
+            )
+            meetings = [meeting_view(row, now, self._ttl) for row in rows]
+        return m.MeetingList(
+            meetings=meetings,
+            pagination=m.Pagination(
+                page=page, limit=limit, total=total, total_pages=math.ceil(total / limit)
+            ),
+        )
+
+    # ------------------------------------------------------------------ join / leave / end
+    async def join(
+        self,
+        user_id: str,
+        number: str,
+        password: str | None,
+        audio_muted: bool,
+        video_muted: bool,
+        ws_url: str,
+    ) -> m.MeetingJoinInfo:
+        """Join by number: 40402 unknown, 40903 ended, 40302 wrong password, 40902 full."""
+        now = utcnow()
+        async with self._db.read() as session:
+            meeting = await session.scalar(select(Meeting).where(Meeting.live_number == number))
+            if meeting is None:
+                ever = await session.scalar(
+                    select(Meeting.id).where(Meeting.meeting_number == number).limit(1)
+                )
+                raise ApiError(ErrorCode.MEETING_ENDED) if ever else _not_found()
+        if effective_status(meeting, now, self._ttl)[0] == "ended":
+            raise ApiError(ErrorCode.MEETING_ENDED)
+        if meeting.password_hash is not None and (
+            not password or not await self._passwords.verify(password, meeting.password_hash)
+        ):
+            raise ApiError(ErrorCode.WRONG_MEETING_PASSWORD)
+        async with self._db.write() as session:
+            locked = await session.scalar(
+                select(Meeting).where(Meeting.id == meeting.id).with_for_update()
+            )
+            now = utcnow()
+            if (
+                locked is None
+                or locked.live_number != number
+                or effective_status(locked, now, self._ttl)[0] == "ended"
+            ):
+                raise ApiError(ErrorCode.MEETING_ENDED)
+            joined_now = await q.open_stay(session, locked.id, user_id) is None
+            if joined_now:
+                if await q.count_present(session, locked.id) >= locked.max_participants:
+                    raise ApiError(
+                        ErrorCode.MEETING_FULL,
+                        details={"max_participants": locked.max_participants},
+                    )
+                session.add(
+                    Participant(
+                        id=new_id("part"),
+                        meeting_id=locked.id,
+                        user_id=user_id,
+                        joined_at=now,
+                        left_at=None,
+                        audio_muted=audio_muted,
+                        video_muted=video_muted,
+                    )
+                )
+                if locked.status == "waiting":
+                    locked.status = "active"
+                    locked.started_at = now
+                await session.flush()
+            detail = meeting_detail(
+                locked, await q.present_participants(session, locked.id), now, self._ttl
+            )
+        if joined_now:
+            await notify_safely("participant_joined", self.events, locked.id, user_id)
+        return m.MeetingJoinInfo(
+            **dict(detail),
+            ice_servers=[m.IceServer(**server) for server in self._settings.ice_servers],
+            ws_url=ws_url,
+        )
+
+    async def detail(self, user_id: str, meeting_id: str) -> m.MeetingDetail:
+        """A meeting with its present participants (creator and participants only)."""
+        if not is_our_id(meeting_id, "meeting"):
+            raise _not_found()
+        now = utcnow()
+        async with self._db.read() as session:
+            meeting = await q.load_visible_meeting(session, meeting_id, user_id)
+            if meeting is None:
+                raise _not_found()
+            participants = await q.present_participants(session, meeting_id)
+        return meeting_detail(meeting, participants, now, self._ttl)
+
+    async def leave(self, user_id: str, meeting_id: str) -> None:
+        """Leave a meeting the caller is in (404 40402 otherwise)."""
+        if not is_our_id(meeting_id, "meeting"):
+            raise _not_found()
+        async with self._db.write() as session:
+            stay = await q.open_stay(session, meeting_id, user_id)
+            if stay is None:
+                raise _not_found()
+            stay.left_at = utcnow()
+        await notify_safely("participant_left", self.events, meeting_id, user_id)
+
+    async def end(self, user_id: str, meeting_id: str) -> None:
+        """End a meeting (creator only: 40301; already ended: 40903); everyone leaves."""
+        if not is_our_id(meeting_id, "meeting"):
+            raise _not_found()
+        async with self._db.write() as session:
+            meeting = await q.load_visible_meeting(session, meeting_id, user_id, lock=True)
+            if meeting is None:
+                raise _not_found()
+            if meeting.creator_id != user_id:
+                raise ApiError(ErrorCode.FORBIDDEN)
+            now = utcnow()
+            if effective_status(meeting, now, self._ttl)[0] == "ended":
+                raise ApiError(ErrorCode.MEETING_ENDED)
+            meeting.status = "ended"
+            meeting.ended_at = now
+            meeting.live_number = None
+            await session.execute(
+                update(Participant)
+                .where(Participant.meeting_id == meeting_id, Participant.left_at.is_(None))
+                .values(left_at=now)
+            )
+        await notify_safely("meeting_ended", self.events, meeting_id, now)
+
+    # ------------------------------------------------------------------ for files and WS
+    async def require_member(self, user_id: str, meeting_id: str) -> m.Meeting:
+        """The meeting if the caller is its creator or has been in it; else 404 40402."""
+        if not is_our_id(meeting_id, "meeting"):
+            raise _not_found()
+        async with self._db.read() as session:
+            meeting = await q.load_visible_meeting(session, meeting_id, user_id)
+        if meeting is None:
+            raise _not_found()
+        return meeting_view(meeting, utcnow(), self._ttl)
+
+    async def get_meeting(self, meeting_id: str) -> m.Meeting | None:
+        """A meeting by id, without any access check (the WebSocket checks presence itself)."""
+        if not is_our_id(meeting_id, "meeting"):
+            return None
+        async with self._db.read() as session:
+            meeting = await session.get(Meeting, meeting_id)
+        return None if meeting is None else meeting_view(meeting, utcnow(), self._ttl)
+
+    async def is_active_participant(self, meeting_id: str, user_id: str) -> bool:
+        """Whether the user is in the (not ended) meeting right now."""
+        if not is_our_id(meeting_id, "meeting"):
+            return False
+        async with self._db.read() as session:
+            return await q.open_stay(session, meeting_id, user_id) is not None
+
+    async def get_participant_view(self, meeting_id: str, user_id: str) -> m.Participant:
+        """The user as a present participant (403 40303 when not in the meeting)."""
+        async with self._db.read() as session:
+            row = (
+                await session.execute(
+                    select(Participant, User)
+                    .join(User, User.id == Participant.user_id)
+                    .where(
+                        Participant.meeting_id == meeting_id,
+                        Participant.user_id == user_id,
+                        Participant.left_at.is_(None),
+                    )
+                )
+            ).first()
+        if row is None:
+            raise ApiError(ErrorCode.NOT_IN_MEETING)
+        return participant_view(row[0], row[1])
+
+    async def present_participants(self, meeting_id: str) -> list[m.Participant]:
+        """Everyone in the meeting right now, in joining order (room snapshot)."""
+        async with self._db.read() as session:
+            return await q.present_participants(session, meeting_id)
+
+    async def set_media_state(
+        self, meeting_id: str, user_id: str, audio_muted: bool | None, video_muted: bool | None
+    ) -> m.Participant:
+        """Update the user's mute flags (None leaves one unchanged); 40303 when not present."""
+        async with self._db.write() as session:
+            stay = await q.open_stay(session, meeting_id, user_id)
+            if stay is None:
+                raise ApiError(ErrorCode.NOT_IN_MEETING)
+            if audio_muted is not None:
+                stay.audio_muted = audio_muted
+            if video_muted is not None:
+                stay.video_muted = video_muted
+            user = await session.get(User, user_id)
+            assert user is not None
+        return participant_view(stay, user)
+
+    async def get_user_summary(self, user_id: str) -> m.UserSummary:
+        """A user's public profile (404 40401 when unknown)."""
+        async with self._db.read() as session:
+            user = await session.get(User, user_id)
+        if user is None:
+            raise ApiError(ErrorCode.USER_NOT_FOUND)
+        return user_summary(user)
+
+    async def save_chat_message(
+        self,
+        meeting_id: str,
+        sender_id: str,
+        content: str,
+        room_seq: int,
+        *,
+        message_id: str | None = None,
+        created_at: datetime | None = None,
+    ) -> ChatRecord:
+        """Persist one chat message at `room_seq` (allocated by the WebSocket room)."""
+        message = ChatInput(meeting_id, sender_id, content, room_seq, message_id, created_at)
+        return (await self.chat.save_many([message]))[0]
+
+    async def save_chat_messages(self, messages: Sequence[ChatInput]) -> list[ChatRecord]:
+        """Persist several chat messages in one transaction (WebSocket write batching)."""
+        return await self.chat.save_many(messages)
+
+    async def recent_chat_messages(self, meeting_id: str, limit: int = 50) -> list[ChatRecord]:
+        """The newest `limit` chat messages, oldest first."""
+        return await self.chat.recent(meeting_id, limit)
+
+    async def last_room_seq(self, meeting_id: str) -> int:
+        """The highest stored chat `room_seq` of the meeting (0 when none)."""
+        return await self.chat.last_room_seq(meeting_id)
+
+    async def membership(self, meeting_id: str, user_id: str) -> Membership:
+        """What the WebSocket needs to admit a user to a room, in one read.
+
+        `meeting` is None when the meeting does not exist or the user may not see it;
+        `participant` is None when the user is not in the meeting right now.
+        """
+        if not is_our_id(meeting_id, "meeting"):
+            return Membership(None, None)
+        now = utcnow()
+        async with self._db.read() as session:
+            meeting = await q.load_visible_meeting(session, meeting_id, user_id)
+            if meeting is None:
+                return Membership(None, None)
+            row = (
+                await session.execute(
+                    select(Participant, User)
+                    .join(User, User.id == Participant.user_id)
+                    .where(
+                        Participant.meeting_id == meeting_id,
+                        Participant.user_id == user_id,
+                        Participant.left_at.is_(None),
+                    )
+                )
+            ).first()
+        participant = None if row is None else participant_view(row[0], row[1])
+        return Membership(meeting_view(meeting, now, self._ttl), participant)

@@ -1,0 +1,88 @@
+"""Database rows -> the contract's models (the only place that knows both)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from generated import models as m
+from server_impl.db import models as db
+
+
+def user_view(user: db.User) -> m.User:
+    """The caller's own account (`User`, with email)."""
+    return m.User(
+        id=user.id,
+        email=user.email,
+        nickname=user.nickname,
+        avatar=user.avatar,
+        created_at=user.created_at,
+        updated_at=user.updated_at,
+    )
+
+
+def user_summary(user: db.User) -> m.UserSummary:
+    """What other participants may see of a user (no email)."""
+    return m.UserSummary(id=user.id, nickname=user.nickname, avatar=user.avatar)
+
+
+def participant_view(participant: db.Participant, user: db.User) -> m.Participant:
+    """One participant with their public profile and media state."""
+    return m.Participant(
+        user_id=user.id,
+        nickname=user.nickname,
+        avatar=user.avatar,
+        joined_at=participant.joined_at,
+        audio_muted=participant.audio_muted,
+        video_muted=participant.video_muted,
+    )
+
+
+def effective_status(
+    meeting: db.Meeting, now: datetime, number_ttl: int
+) -> tuple[str, datetime | None]:
+    """(status, ended_at) as clients see them: an unstarted meeting expires after `number_ttl`."""
+    if meeting.status == "waiting" and meeting.created_at + timedelta(seconds=number_ttl) <= now:
+        return "ended", meeting.created_at + timedelta(seconds=number_ttl)
+    return meeting.status, meeting.ended_at
+
+
+def meeting_view(meeting: db.Meeting, now: datetime, number_ttl: int) -> m.Meeting:
+    """A meeting without its participants."""
+    status, ended_at = effective_status(meeting, now, number_ttl)
+    return m.Meeting(
+        id=meeting.id,
+        meeting_number=meeting.meeting_number,
+        title=meeting.title,
+        creator_id=meeting.creator_id,
+        status=m.MeetingStatus(status),
+        max_participants=meeting.max_participants,
+        has_password=meeting.password_hash is not None,
+        started_at=meeting.started_at,
+        ended_at=ended_at,
+        created_at=meeting.created_at,
+    )
+
+
+def meeting_detail(
+    meeting: db.Meeting, participants: list[m.Participant], now: datetime, number_ttl: int
+) -> m.MeetingDetail:
+    """A meeting with the participants currently in it."""
+    base = meeting_view(meeting, now, number_ttl)
+    return m.MeetingDetail(
+        **dict(base), participants=participants, participant_count=len(participants)
+    )
+
+
+def file_view(row: db.MeetingFile) -> m.MeetingFile:
+    """Metadata of one shared file."""
+    return m.MeetingFile(
+        id=row.id,
+        meeting_id=row.meeting_id,
+        uploader_id=row.uploader_id,
+        filename=row.filename,
+        content_type=row.content_type,
+        file_type=m.FileType(row.file_type),
+        size=row.size,
+        sha256=row.sha256,
+        created_at=row.created_at,
+    )

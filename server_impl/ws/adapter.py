@@ -1,0 +1,118 @@
+"""`WsBackend` over the REST side's `Services` (tokens, meetings, chat store, database)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from generated.errors import ApiError
+from server_impl.db.models import ChatMessage
+from server_impl.services import Services
+from server_impl.services.chat import ChatRecord
+from server_impl.services.common import is_our_id
+from server_impl.ws import errors as E
+from server_impl.ws.backend import Admission, AuthFailure, ParticipantView
+from server_impl.ws.errors import WsError
+
+Json = dict[str, Any]
+
+
+def iso(value: datetime) -> str:
+    """RFC 3339 with milliseconds and `Z`, as every timestamp the socket sends."""
+    return value.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def parse_iso(value: str) -> datetime:
+    """The inverse of `iso`."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def chat_json(record: ChatRecord) -> Json:
+    """A stored chat message as `ChatMessageData`."""
+    return {
+        "message_id": record.message_id,
+        "room_id": record.meeting_id,
+        "room_seq": record.room_seq,
+        "sender": record.sender.model_dump(mode="json"),
+        "content": record.content,
+        "created_at": iso(record.created_at),
+    }
+
+
+class ServicesBackend:
+    """The signaling layer's view of the service."""
+
+    def __init__(self, services: Services) -> None:
+        self._s = services
+
+    async def authenticate(self, token: str) -> str:
+        """User id of a valid, unrevoked access token."""
+        try:
+            principal = await self._s.tokens.authenticate(token)
+        except ApiError as exc:
+            raise AuthFailure(int(exc.code), str(exc)) from None
+        return principal.user_id
+
+    async def user_summary(self, user_id: str) -> Json:
+        """`UserSummary`; an account deleted since the token was issued is an invalid token."""
+        try:
+            summary = await self._s.meetings.get_user_summary(user_id)
+        except ApiError:
+            raise AuthFailure(E.TOKEN_INVALID, "unknown user") from None
+        return summary.model_dump(mode="json")
+
+    async def admission(
+        self, meeting_id: str, user_id: str
+    ) -> tuple[Admission, ParticipantView | None]:
+        """OK with the participant record, or why not (without revealing unseen meetings)."""
+        if not is_our_id(meeting_id, "meeting"):
+            return Admission.NOT_FOUND, None
+        meetings = self._s.meetings
+        try:
+            p = await meetings.get_participant_view(meeting_id, user_id)
+        except ApiError:
+            pass
+        else:
+            view = ParticipantView(iso(p.joined_at), p.audio_muted, p.video_muted)
+            return Admission.OK, view
+        try:
+            meeting = await meetings.require_member(user_id, meeting_id)
+        except ApiError:
+            return Admission.NOT_FOUND, None
+        if str(getattr(meeting.status, "value", meeting.status)) == "ended":
+            return Admission.ENDED, None
+        return Admission.NOT_IN_MEETING, None
+
+    async def set_media_state(
+        self, meeting_id: str, user_id: str, audio_muted: bool, video_muted: bool
+    ) -> None:
+        """Persist the flags shown in the REST participant list."""
+        try:
+            await self._s.meetings.set_media_state(meeting_id, user_id, audio_muted, video_muted)
+        except ApiError as exc:
+            raise WsError(int(exc.code)) from None
+
+    async def save_chat_messages(self, meeting_id: str, messages: list[Json]) -> None:
+        """Insert a batch of chat messages in one transaction (ids and seqs are ours)."""
+        rows = [
+            ChatMessage(
+                id=msg["message_id"],
+                meeting_id=meeting_id,
+                sender_id=msg["sender"]["id"],
+                content=msg["content"],
+                room_seq=msg["room_seq"],
+                created_at=parse_iso(msg["created_at"]),
+            )
+            for msg in messages
+        ]
+        async with self._s.db.write() as session:
+            session.add_all(rows)
+
+    async def recent_chat(self, meeting_id: str, limit: int) -> tuple[list[Json], int]:
+        """The last `limit` stored messages and the highest stored `room_seq`."""
+        if not is_our_id(meeting_id, "meeting"):
+            return [], 0
+        chat = self._s.meetings.chat
+        records = await chat.recent(meeting_id, limit)
+        last = records[-1].room_seq if records else 0
+        return [chat_json(r) for r in records], last

@@ -1,0 +1,187 @@
+"""The `/v1/ws` ASGI endpoint: handshake checks, then one receive loop per connection.
+
+Handshake: Origin allow-list (close 4003), `?access_token=` (error 40103/40102, then close
+4001/4002), then `connected`. The loop applies, per message: the heartbeat clock, the rate
+limit (42901, then close 4029), the size cap (41302), parsing (40003/40004/40005/40010) and the
+handler. A refusal answers `error` with `request_seq` and the socket stays open; no input can
+end the loop with an exception (which the server would turn into a 1011 close).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import re
+import time
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from server_impl.ws import errors as E
+from server_impl.ws.backend import AuthFailure
+from server_impl.ws.codec import Codec
+from server_impl.ws.connection import Connection
+from server_impl.ws.errors import WsError
+from server_impl.ws.frames import Frame
+from server_impl.ws.handlers import HANDLERS
+from server_impl.ws.hub import Hub
+from server_impl.ws.ratelimit import RateLimiter, Verdict
+from server_impl.ws.security import header, origin_allowed, take_token
+
+log = logging.getLogger(__name__)
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+CLOSE_TOKEN_INVALID = 4001
+CLOSE_TOKEN_EXPIRED = 4002
+CLOSE_ORIGIN_FORBIDDEN = 4003
+CLOSE_RATE_LIMITED = 4029
+
+_PEEK_SEQ = re.compile(r'"seq"\s*:\s*(\d{1,16})\b')
+
+
+def peek_seq(raw: str | bytes) -> int | None:
+    """The client's `seq` read from the start of a frame we will not parse (too big, flood)."""
+    head = raw[:256]
+    text = head.decode("utf-8", "replace") if isinstance(head, bytes) else head
+    match = _PEEK_SEQ.search(text)
+    return int(match.group(1)) if match else None
+
+
+class WsEndpoint:
+    """ASGI app for the signaling socket (mount it at `/v1/ws`)."""
+
+    def __init__(self, hub: Hub, codec: Codec) -> None:
+        self.hub = hub
+        self.codec = codec
+        self.settings = hub.settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":  # plain HTTP on the socket's path
+            await send({"type": "http.response.start", "status": 426, "headers": []})
+            await send({"type": "http.response.body", "body": b"WebSocket only"})
+            return
+        token = take_token(scope)
+        if (await receive())["type"] != "websocket.connect":
+            return
+        origin, host = header(scope, b"origin"), header(scope, b"host")
+        if not origin_allowed(origin, host, self.settings.allowed_origins):
+            await send({"type": "websocket.accept"})
+            await send({"type": "websocket.close", "code": CLOSE_ORIGIN_FORBIDDEN})
+            return
+        try:
+            if token is None:
+                raise AuthFailure(E.TOKEN_INVALID, "access_token is missing")
+            user_id = await self.hub.backend.authenticate(token)
+            user = await self.hub.backend.user_summary(user_id)
+        except AuthFailure as failure:
+            await self._refuse(send, failure)
+            return
+        await send({"type": "websocket.accept"})
+        await self._serve(scope, receive, send, user_id, user)
+
+    async def _refuse(self, send: Send, failure: AuthFailure) -> None:
+        """Accept only to say why: `error` (seq 1, request_seq null), then 4001/4002."""
+        frame = self.codec.error(WsError(failure.code, request_seq=None))
+        close = CLOSE_TOKEN_EXPIRED if failure.code == E.TOKEN_EXPIRED else CLOSE_TOKEN_INVALID
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.send", "text": frame.render(1)})
+        await send({"type": "websocket.close", "code": close})
+
+    async def _serve(
+        self, scope: Scope, receive: Receive, send: Send, user_id: str, user: dict[str, Any]
+    ) -> None:
+        s = self.settings
+        now = time.monotonic()
+        conn = Connection(
+            send,
+            connection_id=f"conn_{os.urandom(6).hex()}",
+            user_id=user_id,
+            user=user,
+            limiter=RateLimiter(s.rate_per_second, s.rate_burst, s.rate_flood_tolerance, now),
+            max_outbox=s.max_outbox_frames,
+            now=now,
+        )
+        self.hub.register(conn)
+        conn.push(
+            self.codec.frame(
+                "connected",
+                {
+                    "user_id": user_id,
+                    "connection_id": conn.connection_id,
+                    "heartbeat_interval_ms": s.heartbeat_interval_ms,
+                    "heartbeat_timeout_ms": s.heartbeat_timeout_ms,
+                    "resume_window_ms": s.resume_window_ms,
+                },
+            )
+        )
+        writer = conn.start_writer()
+        try:
+            await self._receive_loop(conn, receive)
+        finally:
+            self.hub.unregister(conn)
+            if conn.open or writer.done():
+                conn.gone()
+            else:  # a close is queued: let the writer deliver it
+                await asyncio.wait({writer}, timeout=5.0)
+                conn.gone()
+
+    async def _receive_loop(self, conn: Connection, receive: Receive) -> None:
+        limit = self.settings.max_message_bytes
+        small = limit // 4  # at most 4 UTF-8 bytes per character
+        monotonic = time.monotonic
+        while True:
+            message = await receive()
+            kind = message["type"]
+            if kind != "websocket.receive":
+                if kind == "websocket.disconnect":
+                    return
+                continue
+            now = monotonic()
+            conn.last_seen = now
+            if not conn.open:
+                continue  # closing: drain input until the disconnect arrives
+            raw = message.get("text")
+            if raw is None:
+                raw = message.get("bytes") or b""
+            try:
+                verdict = conn.limiter.check(now)
+                if verdict is not Verdict.OK:
+                    self._reply_error(conn, WsError(E.RATE_LIMITED, request_seq=peek_seq(raw)))
+                    if verdict is Verdict.FLOOD:
+                        conn.close(CLOSE_RATE_LIMITED, "rate limit exceeded")
+                    continue
+                if len(raw) > small and _size(raw) > limit:
+                    details = {"max_bytes": limit, "bytes": _size(raw)}
+                    error = WsError(E.MESSAGE_TOO_LARGE, details=details, request_seq=peek_seq(raw))
+                    self._reply_error(conn, error)
+                    continue
+                await self._dispatch(conn, raw)
+            except Exception:  # a bug must not take the socket down with 1011
+                log.exception("ws %s: unexpected error", conn.connection_id)
+                self._reply_error(conn, WsError(E.INTERNAL_ERROR, request_seq=peek_seq(raw)))
+
+    async def _dispatch(self, conn: Connection, raw: str | bytes) -> None:
+        try:
+            msg = self.codec.decode(raw)
+        except WsError as error:
+            self._reply_error(conn, error)
+            return
+        try:
+            await HANDLERS[msg.type](self.hub, conn, msg)
+        except WsError as error:
+            error.request_seq = msg.seq
+            self._reply_error(conn, error)
+        except Exception:
+            log.exception("ws %s: %s handler failed", conn.connection_id, msg.type)
+            self._reply_error(conn, WsError(E.INTERNAL_ERROR, request_seq=msg.seq))
+
+    def _reply_error(self, conn: Connection, error: WsError) -> None:
+        frame: Frame = self.codec.error(error)
+        conn.push(frame)
+
+
+def _size(raw: str | bytes) -> int:
+    return len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
