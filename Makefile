@@ -73,7 +73,7 @@ check: bootstrap
 	$(BIN)/contractkit check
 
 goldens: bootstrap
-	$(BIN)/python -m tests.golden.regen
+	$(BIN)/python -m tests.goldens.regen
 
 # Re-resolve from scratch (no constraints) and rewrite constraints.txt; review the diff.
 constraints:

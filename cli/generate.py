@@ -66,9 +66,10 @@ def _targets(config: Config, names: list[str] | None, fmt: str = "text") -> list
 def _render(
     config: Config, names: list[str] | None, fmt: str = "text"
 ) -> tuple[ApiIR, dict[str, str]]:
-    from generators.pipeline import PipelineError, load_ir, render
+    from generators.pipeline import PipelineError, load_ir, prefetch, render
 
     try:
+        prefetch(config, names)
         ir = load_ir(config)
         return ir, render(ir, config, names)
     except ContractError as exc:
@@ -102,7 +103,7 @@ def generate(
     for rel in kept:
         console.print(f"[red]not generated[/] {rel} (no marker; remove it by hand)")
     if cfg.warnings:
-        console.print(render(cfg.warnings, "text"))
+        typer.echo(render(cfg.warnings, "text"), err=True)
     unchanged = len(files) - len(written)
     console.print(f"{len(written)} written, {unchanged} unchanged, {len(removed)} removed")
 
@@ -140,7 +141,7 @@ def _report_text(diffs: dict[str, str], diags: Diagnostics, failed: bool) -> Non
     for text in diffs.values():
         console.print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))
     if diags:
-        console.print(render(diags, "text"), markup=False)
+        typer.echo(render(diags, "text"))
     errors = sum(1 for d in diags if d.severity is Severity.ERROR)
     if failed:
         drifted = any(d.code.startswith("GEN") for d in diags)

@@ -10,11 +10,12 @@ from typing import Any
 
 import jsonschema
 import yaml
-from openapi_spec_validator import OpenAPIV30SpecValidator
 
 from generators.diagnostics import Diagnostics, pointer
 
 SCHEMA_DIR = Path(__file__).parent / "schemas"
+# libyaml's safe loader when available (~10x faster on our contracts), else the pure-Python one.
+_SAFE_LOADER: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 Json = Any
 
@@ -79,7 +80,7 @@ def asyncapi_meta_schema() -> dict[str, Json]:
 
 def _read_yaml(path: Path, diags: Diagnostics) -> dict[str, Json]:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_SAFE_LOADER)
     except FileNotFoundError:
         diags.add("CK001", "contract file not found", file=str(path))
         return {}
@@ -93,6 +94,8 @@ def _read_yaml(path: Path, diags: Diagnostics) -> dict[str, Json]:
 
 
 def _validate_openapi(doc: dict[str, Json], path: Path, diags: Diagnostics) -> None:
+    from openapi_spec_validator import OpenAPIV30SpecValidator  # ~0.2 s to import: lazily
+
     for err in OpenAPIV30SpecValidator(doc).iter_errors():
         diags.add("OAS001", err.message, file=str(path), pointer=pointer(*err.absolute_path))
 
@@ -125,15 +128,20 @@ def _check_refs(contracts: Contracts, doc: Json, base: Path, diags: Diagnostics)
             stack.extend((v, (*where, i)) for i, v in enumerate(node))
 
 
-def load_contracts(openapi_path: Path, asyncapi_path: Path) -> Contracts:
-    """Parse and validate both contracts. Raises ContractError if they are unusable."""
+def load_contracts(openapi_path: Path, asyncapi_path: Path, *, validate: bool = True) -> Contracts:
+    """Parse and validate both contracts. Raises ContractError if they are unusable.
+
+    `validate=False` skips the two schema validations (the caller knows these exact bytes
+    validated before); `$ref`s are still checked.
+    """
     diags = Diagnostics()
     openapi = _read_yaml(openapi_path, diags)
     asyncapi = _read_yaml(asyncapi_path, diags)
     if diags.has_errors:
         raise ContractError(diags)
-    _validate_openapi(openapi, openapi_path, diags)
-    _validate_asyncapi(asyncapi, asyncapi_path, diags)
+    if validate:
+        _validate_openapi(openapi, openapi_path, diags)
+        _validate_asyncapi(asyncapi, asyncapi_path, diags)
     contracts = Contracts(openapi_path, asyncapi_path, openapi, asyncapi, diags)
     _check_refs(contracts, openapi, openapi_path, diags)
     _check_refs(contracts, asyncapi, asyncapi_path, diags)

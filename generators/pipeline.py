@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from generators.build_ir import build_ir
+from generators.cache import Cache, digest, package_version
 from generators.config import Config, load_config
 from generators.diagnostics import Diagnostics, Severity
 from generators.ir import ApiIR
@@ -34,10 +35,39 @@ def read_config(path: Path) -> Config:
     return load_config(path, known_targets())
 
 
-def load_ir(config: Config) -> ApiIR:
-    """Load and validate both contracts, build the IR (raises ContractError)."""
-    contracts = load_contracts(config.openapi, config.asyncapi)
+def _validation_key(config: Config) -> str:
+    schema = (Path(__file__).parent / "schemas" / "asyncapi-3.0.0.json").read_bytes()
+    return digest(
+        config.openapi.read_bytes(),
+        config.asyncapi.read_bytes(),
+        schema,
+        package_version("openapi-spec-validator"),
+        package_version("jsonschema"),
+        package_version("PyYAML"),
+    )
+
+
+def load_ir(config: Config, *, cache: bool = True) -> ApiIR:
+    """Load both contracts, validate them (skipped when these exact bytes validated before)
+    and build the IR. Raises ContractError."""
+    store = Cache.for_project(config.root) if cache else Cache(None)
+    try:
+        key = _validation_key(config)
+    except OSError:
+        key = ""
+    known_valid = bool(key) and store.get("valid", key) == "ok"
+    contracts = load_contracts(config.openapi, config.asyncapi, validate=not known_valid)
+    if key and not known_valid:
+        store.put("valid", key, "ok")
     return build_ir(contracts, config.root)
+
+
+def prefetch(config: Config, names: Iterable[str] | None = None) -> None:
+    """Let targets start slow work in the background before the contracts are loaded."""
+    for name in selected(config, names):
+        hook = getattr(TARGETS[name], "prefetch", None)
+        if hook is not None:
+            hook(config.openapi, config.root)
 
 
 def selected(config: Config, names: Iterable[str] | None = None) -> list[str]:

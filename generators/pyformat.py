@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 # Contract text copied into docstrings/strings may trip these; nothing else is exempted.
@@ -32,9 +33,20 @@ def find_ruff_config(root: Path) -> Path | None:
     return None
 
 
+@cache
+def ruff_command() -> list[str]:
+    """The ruff executable (directly: `python -m ruff` would add an interpreter start)."""
+    try:
+        from ruff.__main__ import find_ruff_bin  # type: ignore[import-untyped]
+
+        return [str(find_ruff_bin())]
+    except (ImportError, FileNotFoundError):
+        return [sys.executable, "-m", "ruff"]
+
+
 def _ruff(args: list[str], config: Path | None, cwd: Path) -> subprocess.CompletedProcess[str]:
     cfg = ["--config", str(config)] if config else ["--isolated"]
-    cmd = [sys.executable, "-m", "ruff", *args, *cfg, "."]
+    cmd = [*ruff_command(), *args, *cfg, "."]
     proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"ruff {args[0]} failed: {proc.stderr.strip()}")

@@ -7,7 +7,7 @@ Reusable by every suite (REST, WebSocket):
 - `start_server(settings=None, **overrides)`: a running `LiveServer` (uvicorn, real HTTP).
 - `server`: one LiveServer per backend for the whole session (relaxed rate limits).
 - `api`: an httpx.Client on `server` with base URL `.../v1`.
-- `make_user()`: registers a fresh user on `server`, returns a `TestUser`.
+- `make_user()`: registers a fresh user on `server`, returns a `ApiUser`.
 """
 
 from __future__ import annotations
@@ -137,7 +137,7 @@ class LiveServer:
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_url = self.url + "/v1"
         config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="on", ws="websockets-sansio"
+            self.app, log_level="warning", lifespan="on"
         )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
@@ -205,7 +205,7 @@ def api(server: LiveServer) -> Iterator[httpx.Client]:
 
 # ---------------------------------------------------------------------- users
 @dataclass
-class TestUser:
+class ApiUser:
     """A registered user and its tokens."""
 
     id: str
@@ -222,7 +222,7 @@ class TestUser:
         return {"Authorization": f"Bearer {self.access_token}"}
 
 
-def register_user(client: httpx.Client, *, nickname: str = "测试用户", **extra: Any) -> TestUser:
+def register_user(client: httpx.Client, *, nickname: str = "测试用户", **extra: Any) -> ApiUser:
     """Register a fresh user through the API (asserts success)."""
     email = f"u{secrets.token_hex(6)}@example.com"
     password = "Passw0rd" + secrets.token_hex(4)
@@ -231,7 +231,7 @@ def register_user(client: httpx.Client, *, nickname: str = "测试用户", **ext
     )
     assert response.status_code == 201, response.text
     data = response.json()["data"]
-    return TestUser(
+    return ApiUser(
         id=data["user"]["id"],
         email=email,
         password=password,
@@ -243,10 +243,10 @@ def register_user(client: httpx.Client, *, nickname: str = "测试用户", **ext
 
 
 @pytest.fixture
-def make_user(api: httpx.Client) -> Callable[..., TestUser]:
+def make_user(api: httpx.Client) -> Callable[..., ApiUser]:
     """Register a new user on the shared server."""
 
-    def factory(**kwargs: Any) -> TestUser:
+    def factory(**kwargs: Any) -> ApiUser:
         return register_user(api, **kwargs)
 
     return factory

@@ -181,7 +181,13 @@ def endpoint(spec: OperationSpec, handler: Handler) -> Endpoint:
             loc = exc.errors()[0]["loc"] if exc.errors() else ()
             field = ".".join(str(part) for part in loc) or "body"
             raise ContractProblem(CODE_INVALID_PARAMETER, details={"field": field}) from None
-        return _respond(spec, await handler(_context(request), **args))
+        try:
+            return _respond(spec, await handler(_context(request), **args))
+        finally:
+            for name in spec.body_files:
+                upload = kwargs.get(name)
+                if isinstance(upload, UploadFile):
+                    await upload.close()
 
     view.__name__ = view.__qualname__ = spec.operation_id
     return view

@@ -19,6 +19,7 @@ from generated.errors import (
     CODE_INVALID_PARAMETER,
     CODE_MALFORMED_BODY,
     CODE_METHOD_NOT_ALLOWED,
+    CODE_NOT_IMPLEMENTED,
     CODE_ROUTE_NOT_FOUND,
     CODE_TOKEN_INVALID,
     ERRORS,
@@ -75,7 +76,9 @@ def _kept_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
 
 def on_api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, ApiError)
-    if exc.status >= 500:
+    if exc.code == CODE_NOT_IMPLEMENTED:
+        logger.info("%s", exc)
+    elif exc.status >= 500:
         logger.error("%s", exc, exc_info=exc)
     return error_response(exc.code, message=exc.message, details=exc.details, headers=exc.headers)
 

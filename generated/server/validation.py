@@ -25,7 +25,8 @@ from connexion.validators import (
     MultiPartFormDataValidator,
     ParameterValidator,
 )
-from starlette.formparsers import MultiPartException
+from starlette.datastructures import FormData, Headers
+from starlette.formparsers import MultiPartException, MultiPartParser
 from starlette.types import Scope
 
 from generated.errors import (
@@ -231,8 +232,38 @@ class FormBodyValidator(_BodyMixin, _FormMixin, _FormDataValidator):
     """`application/x-www-form-urlencoded` bodies."""
 
 
+class _RecordingParser(MultiPartParser):
+    """Remembers what it parsed, so the validator can close the spooled file parts."""
+
+    parsed: list[FormData]
+
+    async def parse(self) -> FormData:
+        form = await super().parse()
+        self.parsed.append(form)
+        return form
+
+
 class MultipartBodyValidator(_BodyMixin, _FormMixin, MultiPartFormDataValidator):
-    """`multipart/form-data` bodies (file parts are validated as present, not read)."""
+    """`multipart/form-data` bodies (file parts are validated as present, then closed)."""
+
+    @property
+    def _form_parser_cls(self) -> Any:
+        parsed: list[FormData] = []
+        self._parsed = parsed
+
+        def make(headers: Headers, stream: AsyncGenerator[bytes, None]) -> _RecordingParser:
+            parser = _RecordingParser(headers, stream)
+            parser.parsed = parsed
+            return parser
+
+        return make
+
+    async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
+        try:
+            return await super()._parse(stream, scope)
+        finally:
+            for form in getattr(self, "_parsed", []):
+                await form.close()
 
 
 class ParamValidator(ParameterValidator):

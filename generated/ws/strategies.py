@@ -107,6 +107,21 @@ _URIS: Final = st.builds(
 _EMAILS: Final = st.from_regex(r"[a-z][a-z0-9]{0,10}@example\.com", fullmatch=True)
 
 
+_TEXT_CAP: Final = 64
+
+
+def _text(min_size: int = 0, max_size: int = _TEXT_CAP) -> st.SearchStrategy[str]:
+    """Text within bounds. Beyond `_TEXT_CAP` characters only the length limits themselves are
+    drawn (one repeated character), which keeps long limits cheap yet exercised."""
+    edges = sorted({n for n in (min_size, max_size) if n > _TEXT_CAP})
+    if not edges:
+        return st.text(min_size=min_size, max_size=max_size)
+    repeated = st.builds(lambda c, n: c * n, st.characters(), st.sampled_from(edges))
+    if min_size > _TEXT_CAP:
+        return repeated
+    return st.text(min_size=min_size, max_size=_TEXT_CAP) | repeated
+
+
 def encode(frame: Json) -> str:
     """Compact JSON text of a frame (non-ASCII kept as is)."""
     return json.dumps(frame, ensure_ascii=False, separators=(",", ":"))
@@ -137,7 +152,7 @@ def _s_PingData(ov: _Ov) -> st.SearchStrategy[Any]:
 
 
 def _s_RoomId(ov: _Ov) -> st.SearchStrategy[Any]:
-    return st.text(min_size=1, max_size=64)
+    return _text(min_size=1, max_size=64)
 
 
 def _s_RoomRef(ov: _Ov) -> st.SearchStrategy[Any]:
@@ -156,16 +171,16 @@ def _s_MediaControlData(ov: _Ov) -> st.SearchStrategy[Any]:
 
 def _s_SendChatData(ov: _Ov) -> st.SearchStrategy[Any]:
     return st.fixed_dictionaries(
-        {"room_id": ov.get("room_id", _s_RoomId(ov)), "content": st.text(min_size=1, max_size=2000)}
+        {"room_id": ov.get("room_id", _s_RoomId(ov)), "content": _text(min_size=1, max_size=2000)}
     )
 
 
 def _s_UserId(ov: _Ov) -> st.SearchStrategy[Any]:
-    return st.text(min_size=1, max_size=64)
+    return _text(min_size=1, max_size=64)
 
 
 def _s_Sdp(ov: _Ov) -> st.SearchStrategy[Any]:
-    return st.text(min_size=1, max_size=32768)
+    return _text(min_size=1, max_size=32768)
 
 
 def _s_SendSdpData(ov: _Ov) -> st.SearchStrategy[Any]:
@@ -180,9 +195,9 @@ def _s_SendSdpData(ov: _Ov) -> st.SearchStrategy[Any]:
 
 def _s_IceCandidateInit(ov: _Ov) -> st.SearchStrategy[Any]:
     return st.fixed_dictionaries(
-        {"candidate": st.text(max_size=1024)},
+        {"candidate": _text(max_size=1024)},
         optional={
-            "sdpMid": st.one_of(st.text(max_size=64), st.none()),
+            "sdpMid": st.one_of(_text(max_size=64), st.none()),
             "sdpMLineIndex": st.one_of(st.integers(min_value=0, max_value=255), st.none()),
         },
     )
@@ -208,7 +223,7 @@ def _s_ConnectedData(ov: _Ov) -> st.SearchStrategy[Any]:
     return st.fixed_dictionaries(
         {
             "user_id": _s_UserId(ov),
-            "connection_id": st.text(max_size=40),
+            "connection_id": _text(max_size=40),
             "heartbeat_interval_ms": st.integers(),
             "heartbeat_timeout_ms": st.integers(),
             "resume_window_ms": st.integers(),
@@ -230,8 +245,8 @@ def _s_AvatarUrl(ov: _Ov) -> st.SearchStrategy[Any]:
 def _s_Participant(ov: _Ov) -> st.SearchStrategy[Any]:
     return st.fixed_dictionaries(
         {
-            "user_id": st.text(max_size=40),
-            "nickname": st.text(max_size=40),
+            "user_id": _text(max_size=40),
+            "nickname": _text(max_size=40),
             "avatar": _s_AvatarUrl(ov),
             "joined_at": _DATETIMES,
             "audio_muted": st.booleans(),
@@ -246,18 +261,18 @@ def _s_RoomSeq(ov: _Ov) -> st.SearchStrategy[Any]:
 
 def _s_UserSummary(ov: _Ov) -> st.SearchStrategy[Any]:
     return st.fixed_dictionaries(
-        {"id": st.text(max_size=40), "nickname": st.text(max_size=40), "avatar": _s_AvatarUrl(ov)}
+        {"id": _text(max_size=40), "nickname": _text(max_size=40), "avatar": _s_AvatarUrl(ov)}
     )
 
 
 def _s_ChatMessageData(ov: _Ov) -> st.SearchStrategy[Any]:
     return st.fixed_dictionaries(
         {
-            "message_id": st.text(max_size=40),
+            "message_id": _text(max_size=40),
             "room_id": ov.get("room_id", _s_RoomId(ov)),
             "room_seq": _s_RoomSeq(ov),
             "sender": _s_UserSummary(ov),
-            "content": st.text(max_size=40),
+            "content": _text(max_size=40),
             "created_at": _DATETIMES,
         }
     )
@@ -407,7 +422,7 @@ def _s_ErrorData(ov: _Ov) -> st.SearchStrategy[Any]:
     return st.fixed_dictionaries(
         {
             "code": _s_ErrorCode(ov),
-            "message": st.text(max_size=40),
+            "message": _text(max_size=40),
             "request_seq": st.one_of(st.integers(), st.none()),
         },
         optional={
@@ -828,45 +843,61 @@ SERVER_MESSAGES: Final[Mapping[str, Callable[..., st.SearchStrategy[Frame]]]] = 
 )
 
 
+_CLIENT_FRAMES: Final[Mapping[str, Callable[[_Ov], st.SearchStrategy[Frame]]]] = MappingProxyType(
+    {
+        "ping": _m_Ping,
+        "join_room": _m_JoinRoom,
+        "leave_room": _m_LeaveRoom,
+        "media_control": _m_MediaControl,
+        "chat_message": _m_SendChatMessage,
+        "webrtc_offer": _m_SendWebrtcOffer,
+        "webrtc_answer": _m_SendWebrtcAnswer,
+        "ice_candidate": _m_SendIceCandidate,
+        "resume": _m_Resume,
+    }
+)
+
+
+def _client_any(ov: _Ov) -> st.SearchStrategy[Frame]:
+    return st.one_of([frames(ov) for frames in _CLIENT_FRAMES.values()])
+
+
 def client_message(
     *, room_id: _StrArg = None, target_user_id: _StrArg = None
 ) -> st.SearchStrategy[Frame]:
     """Any valid client → server frame."""
-    ov = _overrides(room_id=room_id, target_user_id=target_user_id)
-    return st.one_of(
-        _m_Ping(ov),
-        _m_JoinRoom(ov),
-        _m_LeaveRoom(ov),
-        _m_MediaControl(ov),
-        _m_SendChatMessage(ov),
-        _m_SendWebrtcOffer(ov),
-        _m_SendWebrtcAnswer(ov),
-        _m_SendIceCandidate(ov),
-        _m_Resume(ov),
-    )
+    return _client_any(_overrides(room_id=room_id, target_user_id=target_user_id))
+
+
+_SERVER_FRAMES: Final[Mapping[str, Callable[[_Ov], st.SearchStrategy[Frame]]]] = MappingProxyType(
+    {
+        "connected": _m_Connected,
+        "pong": _m_Pong,
+        "room_snapshot": _m_RoomSnapshot,
+        "user_joined": _m_UserJoined,
+        "user_left": _m_UserLeft,
+        "media_state_changed": _m_MediaStateChanged,
+        "chat_message": _m_ChatMessage,
+        "webrtc_offer": _m_WebrtcOffer,
+        "webrtc_answer": _m_WebrtcAnswer,
+        "ice_candidate": _m_IceCandidate,
+        "meeting_ended": _m_MeetingEnded,
+        "resumed": _m_Resumed,
+        "resume_failed": _m_ResumeFailed,
+        "error": _m_Error,
+    }
+)
+
+
+def _server_any(ov: _Ov) -> st.SearchStrategy[Frame]:
+    return st.one_of([frames(ov) for frames in _SERVER_FRAMES.values()])
 
 
 def server_message(
     *, room_id: _StrArg = None, target_user_id: _StrArg = None
 ) -> st.SearchStrategy[Frame]:
     """Any valid server → client frame."""
-    ov = _overrides(room_id=room_id, target_user_id=target_user_id)
-    return st.one_of(
-        _m_Connected(ov),
-        _m_Pong(ov),
-        _m_RoomSnapshot(ov),
-        _m_UserJoined(ov),
-        _m_UserLeft(ov),
-        _m_MediaStateChanged(ov),
-        _m_ChatMessage(ov),
-        _m_WebrtcOffer(ov),
-        _m_WebrtcAnswer(ov),
-        _m_IceCandidate(ov),
-        _m_MeetingEnded(ov),
-        _m_Resumed(ov),
-        _m_ResumeFailed(ov),
-        _m_Error(ov),
-    )
+    return _server_any(_overrides(room_id=room_id, target_user_id=target_user_id))
 
 
 # ---------------------------------------------------------------- mutation sites
@@ -1635,21 +1666,34 @@ def _is_number(value: Json) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-def _kinds(site: Site, value: Json, path: Path) -> list[str]:
+def _can(site: Site, kind: str) -> bool:
+    """Whether `site` has a constraint that a mutation of `kind` breaks."""
+    bounds = (site.minimum, site.maximum, site.exclusive_minimum, site.exclusive_maximum)
     checks = {
         "wrong_type": bool(site.types),
-        "missing": site.required and bool(path),
-        "extra": site.closed is not None and isinstance(value, dict),
+        "missing": site.required and bool(site.path),
+        "extra": site.closed is not None,
         "enum": site.enum is not None and not site.tag,
-        "out_of_range": _is_number(value)
-        and (site.minimum, site.maximum, site.exclusive_minimum, site.exclusive_maximum)
-        != (None, None, None, None),
-        "too_long": site.max_length is not None and isinstance(value, str),
-        "too_short": bool(site.min_length) and isinstance(value, str),
-        "too_many": site.max_items is not None and isinstance(value, list),
-        "too_few": bool(site.min_items) and isinstance(value, list),
+        "out_of_range": any(b is not None for b in bounds),
+        "too_long": site.max_length is not None,
+        "too_short": bool(site.min_length),
+        "too_many": site.max_items is not None,
+        "too_few": bool(site.min_items),
     }
-    return [kind for kind, ok in checks.items() if ok]
+    return checks.get(kind, False)
+
+
+def _fits(kind: str, value: Json) -> bool:
+    """Whether the value present at a site can take a mutation of `kind`."""
+    if kind == "extra":
+        return isinstance(value, dict)
+    if kind == "out_of_range":
+        return _is_number(value)
+    if kind in ("too_long", "too_short"):
+        return isinstance(value, str)
+    if kind in ("too_many", "too_few"):
+        return isinstance(value, list)
+    return True
 
 
 _SAMPLES: Final[Mapping[str, st.SearchStrategy[Json]]] = MappingProxyType(
@@ -1706,21 +1750,27 @@ def _bad_value(site: Site, kind: str, value: Json) -> st.SearchStrategy[Json]:
 
 
 @st.composite
-def _mutated(
-    draw: st.DrawFn,
-    valid: st.SearchStrategy[Frame],
-    sites_of: Mapping[str, tuple[Site, ...]],
-    classes: Mapping[str, str],
-    known: frozenset[str],
-    kinds: tuple[str, ...],
-) -> Mutation:
-    frame = draw(valid)
-    options: list[tuple[str, Path, Site | None]] = []
-    for spot in sites_of[classes[frame["type"]]]:
-        for where in _paths(frame, spot.path):
-            options += [
-                (k, where, spot) for k in _kinds(spot, _get(frame, where), where) if k in kinds
-            ]
+def _mutated(draw: st.DrawFn, direction: str, ov: _Ov, kinds: tuple[str, ...]) -> Mutation:
+    client = direction == "client"
+    frames = _CLIENT_FRAMES if client else _SERVER_FRAMES
+    classes, known = (_CLIENT_CLASSES, CLIENT_TYPES) if client else (_SERVER_CLASSES, SERVER_TYPES)
+    able = [
+        t
+        for t in frames
+        if "unknown_type" in kinds or any(_can(s, k) for s in SITES[classes[t]] for k in kinds)
+    ]
+    if not able:
+        raise ValueError(f"no {direction} message can take a mutation of kind {kinds}")
+    typ = draw(st.sampled_from(able))
+    frame = draw(frames[typ](ov))
+    options: list[tuple[str, Path, Site | None]] = [
+        (k, where, spot)
+        for spot in SITES[classes[typ]]
+        for k in kinds
+        if _can(spot, k)
+        for where in _paths(frame, spot.path)
+        if _fits(k, _get(frame, where))
+    ]
     if "unknown_type" in kinds:
         options.append(("unknown_type", ("type",), None))
     assume(options)
@@ -1730,17 +1780,17 @@ def _mutated(
         out["type"] = draw(st.text(max_size=24).filter(lambda t: t not in known))
         return Mutation(kind, path, out)
     assert site is not None
-    if not path:
-        return Mutation(kind, path, draw(_bad_value(site, kind, out)))
-    parent, key = _get(out, path[:-1]), path[-1]
-    if kind == "missing":
-        del parent[key]
-    elif kind == "extra":
+    if kind == "extra":
         closed = site.closed or ()
         name = draw(st.text(min_size=1, max_size=12).filter(lambda k: k not in closed))
-        parent[key][name] = draw(_JSON_SCALARS)
+        _get(out, path)[name] = draw(_JSON_SCALARS)
+    elif not path:
+        out = draw(_bad_value(site, kind, out))
+    elif kind == "missing":
+        del _get(out, path[:-1])[path[-1]]
     else:
-        parent[key] = draw(_bad_value(site, kind, parent[key]))
+        parent = _get(out, path[:-1])
+        parent[path[-1]] = draw(_bad_value(site, kind, parent[path[-1]]))
     return Mutation(kind, path, out)
 
 
@@ -1784,15 +1834,14 @@ def mutated_client_message(
     target_user_id: _StrArg = None,
 ) -> st.SearchStrategy[Mutation]:
     """Client frames that break exactly one contract constraint (of one of `kinds`)."""
-    valid = client_message(room_id=room_id, target_user_id=target_user_id)
-    return _mutated(valid, SITES, _CLIENT_CLASSES, CLIENT_TYPES, kinds)
+    return _mutated("client", _overrides(room_id=room_id, target_user_id=target_user_id), kinds)
 
 
 def mutated_server_message(
     *, kinds: tuple[str, ...] = MUTATION_KINDS
 ) -> st.SearchStrategy[Mutation]:
     """Server frames that break exactly one contract constraint (of one of `kinds`)."""
-    return _mutated(server_message(), SITES, _SERVER_CLASSES, SERVER_TYPES, kinds)
+    return _mutated("server", _overrides(), kinds)
 
 
 def invalid_client_message(

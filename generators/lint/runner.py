@@ -5,17 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import yaml
-
 from generators.build_ir import build_ir
 from generators.diagnostics import Diagnostic, Diagnostics, Severity
 from generators.ir import ApiIR
 from generators.lint import rules as _rules  # noqa: F401  (registers every rule)
 from generators.lint.context import LintContext, display_name
-from generators.lint.registry import RULES
-from generators.loader import ContractError, Contracts, load_contracts
+from generators.lint.loading import brief, load_for_lint
+from generators.lint.registry import RULES, Rule
+from generators.loader import Contracts
 
-UNLOADABLE = {"CK001", "CK002"}  # file missing or not YAML: nothing to lint
 INTERNAL = "CK100"
 
 
@@ -40,37 +38,41 @@ class LintResult:
 def lint_contracts(openapi_path: Path, asyncapi_path: Path, root: Path | None = None) -> LintResult:
     """Lint both contracts; file names in diagnostics are relative to `root` (default: cwd)."""
     root = root or Path.cwd()
-    try:
-        contracts = load_contracts(openapi_path, asyncapi_path)
-    except ContractError as exc:
-        if any(d.code in UNLOADABLE for d in exc.diagnostics):
-            return LintResult(_finish(exc.diagnostics, root), loaded=False)
-        contracts = Contracts(
-            openapi_path, asyncapi_path, _read(openapi_path), _read(asyncapi_path), exc.diagnostics
-        )
+    loaded = load_for_lint(openapi_path, asyncapi_path)
+    if isinstance(loaded, Diagnostics):
+        return LintResult(sorted(set(_relative(loaded, root))), loaded=False)
+    contracts = loaded
     diags = Diagnostics()
-    diags.extend(contracts.diagnostics)
+    diags.extend(_relative(contracts.diagnostics, root))
     ctx = LintContext(contracts, _build_ir(contracts, root, diags), root)
-    for lint_rule in RULES.values():
-        if lint_rule.needs_ir and not ctx.has_ir:
-            continue
-        try:
-            for f in lint_rule.check(ctx):
-                diags.add(
-                    lint_rule.id,
-                    f.message,
-                    file=f.file,
-                    pointer=f.pointer,
-                    severity=lint_rule.severity,
-                )
-        except Exception as exc:  # a broken document must not hide the other rules' findings
+    crashed = [
+        (lint_rule.id, error)
+        for lint_rule in sorted(RULES.values(), key=lambda r: r.id)
+        if (error := _run(lint_rule, ctx, diags)) is not None
+    ]
+    if crashed and contracts.diagnostics.has_errors:  # explained by the loader's errors
+        ids = ", ".join(rule_id for rule_id, _ in crashed)
+        diags.add(
+            INTERNAL, f"rules {ids} could not finish because of the errors above", file=ctx.oas.file
+        )
+    else:
+        for rule_id, error in crashed:
+            diags.add(INTERNAL, f"rule {rule_id} could not finish ({error})", file=ctx.oas.file)
+    return LintResult(sorted(set(diags)), loaded=True)  # shared responses are reported once
+
+
+def _run(lint_rule: Rule, ctx: LintContext, diags: Diagnostics) -> str | None:
+    """Run one rule, adding its findings; why it stopped early, or None."""
+    if lint_rule.needs_ir and not ctx.has_ir:
+        return None
+    try:
+        for f in lint_rule.check(ctx):
             diags.add(
-                INTERNAL,
-                f"rule {lint_rule.id} could not finish "
-                f"({type(exc).__name__}: {exc}); fix the errors above first",
-                file=ctx.oas.file,
+                lint_rule.id, f.message, file=f.file, pointer=f.pointer, severity=lint_rule.severity
             )
-    return LintResult(_finish(diags, root), loaded=True)
+    except Exception as exc:  # a broken document must not hide the other rules' findings
+        return brief(exc)
+    return None
 
 
 def _build_ir(contracts: Contracts, root: Path, diags: Diagnostics) -> ApiIR | None:
@@ -79,19 +81,12 @@ def _build_ir(contracts: Contracts, root: Path, diags: Diagnostics) -> ApiIR | N
     except Exception as exc:  # the document-level rules still run and say what is wrong
         diags.add(
             INTERNAL,
-            f"the IR could not be built ({type(exc).__name__}: {exc}); "
-            "rules that need it were skipped",
+            f"the IR could not be built ({brief(exc)}); rules that need it were skipped",
             file=display_name(contracts.openapi_path, root),
         )
         return None
 
 
-def _read(path: Path) -> dict[str, object]:
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return data if isinstance(data, dict) else {}
-
-
-def _finish(diags: Diagnostics, root: Path) -> list[Diagnostic]:
-    """Loader file names made relative like the IR's; duplicates dropped; sorted."""
-    out = {replace(d, file=display_name(Path(d.file), root)) if d.file else d for d in diags}
-    return sorted(out)
+def _relative(diags: Diagnostics, root: Path) -> list[Diagnostic]:
+    """The loader's diagnostics name files as given; name them like the IR does."""
+    return [replace(d, file=display_name(Path(d.file), root)) if d.file else d for d in diags]

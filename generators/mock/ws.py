@@ -82,7 +82,7 @@ class WsMock:
                 frame = await websocket.receive()
                 if frame["type"] == "websocket.disconnect":
                     break
-                await self._on_frame(conn, frame.get("text"), frame.get("bytes"))
+                await self._on_frame(conn, frame.get("text"))
         finally:
             conn.closed = True
             await self._drop(conn)
@@ -94,7 +94,7 @@ class WsMock:
                 await self._send(conn, DISCONNECTED, {"room_id": room_id}, room_id)
 
     # ------------------------------------------------------------------ inbound
-    async def _on_frame(self, conn: Connection, text: str | None, raw: bytes | None) -> None:
+    async def _on_frame(self, conn: Connection, text: str | None) -> None:
         if text is None:
             await self._error(conn, MALFORMED_BODY, None, {"reason": "binary frames are not JSON"})
             return

@@ -7,35 +7,44 @@ without header), `source` (the contract file, relative).
 
 from __future__ import annotations
 
-import hashlib
+import os
+import subprocess
+import sys
 import warnings
 from collections.abc import Mapping
-from functools import cache
 from pathlib import Path
 from typing import Any
 
+from generators.cache import Cache, digest, package_version
 from generators.ir import ApiIR
 from generators.render import Renderer, TemplateContext
 from generators.targets.base import Files
 
 NAME = "models"
 DEFAULT_OPTIONS: dict[str, Any] = {"module": "models.py", "init": True}
+_CODE_ROOT = str(Path(__file__).resolve().parents[2])
 
 # Formats whose pydantic types change the value or need optional packages: keep them `str`
 # (Connexion validates the formats; handlers get exactly what the client sent).
 _TYPE_MAPPINGS = ("email=string", "password=string", "byte=string", "uri=string", "binary=string")
 
 
-def _dmcg_version() -> str:
-    from importlib.metadata import version
+_OPTIONS_KEY = "v1:" + ",".join(_TYPE_MAPPINGS)
+_MEMO: dict[str, str] = {}
+_PENDING: dict[str, subprocess.Popen[bytes]] = {}
+_CACHE_NS = "models"
+_CHILD = (
+    "import sys; from pathlib import Path; from generators.targets.models import run_dmcg; "
+    "sys.stdout.write(run_dmcg(Path(sys.argv[1])))"
+)
 
-    return version("datamodel-code-generator")
+
+def _key(contract: Path) -> str:
+    return digest(contract.read_bytes(), package_version("datamodel-code-generator"), _OPTIONS_KEY)
 
 
-@cache
-def _generate_cached(contract: Path, digest: str) -> str:
-    """Run datamodel-code-generator (its import alone costs ~0.5 s, so import lazily)."""
-    del digest  # part of the cache key only
+def run_dmcg(contract: Path) -> str:
+    """Run datamodel-code-generator on `contract` (its import alone costs ~0.5 s)."""
     from datamodel_code_generator import (
         DataModelType,
         InputFileType,
@@ -54,7 +63,7 @@ def _generate_cached(contract: Path, digest: str) -> str:
             target_python_version=PythonVersion.PY_311,
             disable_timestamp=True,
             custom_file_header="# (header)",
-            formatters=[],  # we format with ruff ourselves, deterministically
+            formatters=[],  # the pipeline formats every Python file with ruff
             use_annotated=True,
             field_constraints=True,
             strict_nullable=True,
@@ -69,10 +78,43 @@ def _generate_cached(contract: Path, digest: str) -> str:
     return code.removeprefix("# (header)").strip()
 
 
-def generate_models_code(contract: Path) -> str:
-    """The models module for `contract` (memoised on the file's content)."""
-    digest = hashlib.sha256(contract.read_bytes()).hexdigest()
-    return _generate_cached(contract.resolve(), f"{digest}:{_dmcg_version()}")
+def prefetch(openapi: Path, root: Path) -> None:
+    """Start generating in a child process (overlapping contract loading) on a cache miss."""
+    key = _key(openapi)
+    if key in _MEMO or key in _PENDING or Cache.for_project(root).get(_CACHE_NS, key):
+        return
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([_CODE_ROOT, os.environ.get("PYTHONPATH", "")]),
+    }
+    _PENDING[key] = subprocess.Popen(
+        [sys.executable, "-m", __name__, str(openapi)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+
+
+def _from_child(key: str) -> str | None:
+    proc = _PENDING.pop(key, None)
+    if proc is None:
+        return None
+    out, _ = proc.communicate()
+    return out.decode("utf-8") if proc.returncode == 0 and out else None
+
+
+def generate_models_code(contract: Path, root: Path) -> str:
+    """The models module for `contract`: memo, then disk cache, then child, then in-process."""
+    key = _key(contract)
+    if key in _MEMO:
+        return _MEMO[key]
+    cache = Cache.for_project(root)
+    code = cache.get(_CACHE_NS, key) or _from_child(key)
+    if code is None:
+        code = run_dmcg(contract)
+    cache.put(_CACHE_NS, key, code)
+    _MEMO[key] = code
+    return code
 
 
 class ModelsTarget:
@@ -82,9 +124,12 @@ class ModelsTarget:
     description = "pydantic v2 models of the OpenAPI component schemas (datamodel-code-generator)"
     default_options = DEFAULT_OPTIONS
 
+    def prefetch(self, openapi: Path, root: Path) -> None:
+        prefetch(openapi, root)
+
     def render(self, ir: ApiIR, renderer: Renderer, options: Mapping[str, Any]) -> Files:
         contract = Path(ir.source_root) / ir.openapi_file
-        code = generate_models_code(contract)
+        code = generate_models_code(contract, Path(ir.source_root))
         module = str(options.get("module", DEFAULT_OPTIONS["module"]))
         ctx = TemplateContext(ir, NAME, options, {"code": code, "source": ir.openapi_file})
         files: Files = {module: renderer.render(f"{NAME}/models.py.jinja", ctx)}

@@ -13,7 +13,8 @@ mutation knows the constraint it breaks.
     client_types / server_types: the `type` tags of each direction.
 
 Options: `overridable` (property names a caller may pin; default `room_id`, `target_user_id`),
-`max_text` (max size of unbounded strings, default 40), `max_items` (default 3).
+`max_text` (max size of unbounded strings, default 40), `max_items` (default 3), `text_cap`
+(strings allowed to be longer are drawn up to this size, or at their length limits; default 64).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ DEFAULT_OPTIONS: dict[str, Any] = {
     "overridable": list(DEFAULT_OVERRIDABLE),
     "max_text": 40,
     "max_items": 3,
+    "text_cap": 64,
 }
 _FORMATS = {"date-time": "_DATETIMES", "uri": "_URIS", "email": "_EMAILS"}
 
@@ -154,7 +156,7 @@ class StrategyExprs:
                 return fmt
             return f"{fmt}.filter(lambda s: {low or 0} <= len(s) <= {high or 2**31})"
         size = high if high is not None else max(low or 0, self.max_text)
-        return f"st.text({_kwargs(min_size=low or None, max_size=size)})"
+        return f"_text({_kwargs(min_size=low or None, max_size=size)})"
 
     def _object(self, node: Mapping[str, Json], where: str) -> str:
         props = node.get("properties", {})
@@ -343,6 +345,7 @@ class WsStrategiesTarget:
             "payloads": {m.class_name: exprs.expr(m.payload, m.key) for m in ir.messages},
             "messages": messages,
             "overridable": ovs,
+            "text_cap": int(options.get("text_cap", DEFAULT_OPTIONS["text_cap"])),
             "client_types": [m.type for m in ir.messages_from("client")],
             "server_types": [m.type for m in ir.messages_from("server")],
         }

@@ -104,7 +104,7 @@ class ChatStore:
                 .limit(limit)
             )
         async with self._db.read() as session:
-            rows = [_record(msg, user) for msg, user in (await session.execute(query)).tuples()]
+            rows = [_record(msg, user) for msg, user in await session.execute(query)]
         return sorted(rows, key=lambda r: r.room_seq)
 
 

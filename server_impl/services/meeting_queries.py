@@ -78,4 +78,4 @@ async def present_participants(session: AsyncSession, meeting_id: str) -> list[m
         .where(Participant.meeting_id == meeting_id, Participant.left_at.is_(None))
         .order_by(Participant.joined_at, Participant.id)
     )
-    return [participant_view(p, u) for p, u in rows.tuples()]
+    return [participant_view(p, u) for p, u in rows]

@@ -20,11 +20,13 @@ def build_ws_endpoint(services: Services, settings: WsSettings | None = None) ->
     """The ASGI endpoint for `/v1/ws`, wired to `services`.
 
     Settings: `settings`, else `CONTRACTKIT_WS_*` variables overlaid with
-    `services.settings.extra["ws"]` (a mapping of field -> value). The hub becomes the
-    listener of REST meeting events; call `endpoint.hub.close()` on shutdown.
+    `services.settings.extra["ws"]` (a mapping of field -> value); the GC policy follows
+    `Settings.gc_tuning`. The hub becomes the listener of REST meeting events. The app calls
+    `endpoint.startup()` / `endpoint.shutdown()` from its lifespan.
     """
     if settings is None:
-        overrides: dict[str, Any] = dict(services.settings.extra.get("ws", {}))
+        overrides: dict[str, Any] = {"gc_policy": services.settings.gc_tuning}
+        overrides.update(services.settings.extra.get("ws", {}))
         settings = WsSettings.from_env(**overrides)
     codec = Codec()
     hub = Hub(ServicesBackend(services), codec, settings)

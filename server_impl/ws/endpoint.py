@@ -38,6 +38,9 @@ CLOSE_TOKEN_INVALID = 4001
 CLOSE_TOKEN_EXPIRED = 4002
 CLOSE_ORIGIN_FORBIDDEN = 4003
 CLOSE_RATE_LIMITED = 4029
+CLOSE_TOO_BIG = 1009  # RFC 6455 "message too big"
+#: the contract's protocol cap; uvicorn should enforce it too (`ws_max_size`)
+PROTOCOL_MAX_BYTES = 1024 * 1024
 
 _PEEK_SEQ = re.compile(r'"seq"\s*:\s*(\d{1,16})\b')
 
@@ -57,6 +60,14 @@ class WsEndpoint:
         self.hub = hub
         self.codec = codec
         self.settings = hub.settings
+
+    async def startup(self) -> None:
+        """App start-up hook: start housekeeping (heartbeat sweep, GC policy)."""
+        self.hub.start()
+
+    async def shutdown(self) -> None:
+        """App shutdown hook: close every socket (1001) and store pending chat."""
+        await self.hub.close()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket":  # plain HTTP on the socket's path
@@ -153,8 +164,11 @@ class WsEndpoint:
                     if verdict is Verdict.FLOOD:
                         conn.close(CLOSE_RATE_LIMITED, "rate limit exceeded")
                     continue
-                if len(raw) > small and _size(raw) > limit:
-                    details = {"max_bytes": limit, "bytes": _size(raw)}
+                if len(raw) > small and (size := _size(raw)) > limit:
+                    if size > PROTOCOL_MAX_BYTES:  # the server let a huge frame through
+                        conn.close(CLOSE_TOO_BIG, "message too big")
+                        continue
+                    details = {"max_bytes": limit, "bytes": size}
                     error = WsError(E.MESSAGE_TOO_LARGE, details=details, request_seq=peek_seq(raw))
                     self._reply_error(conn, error)
                     continue

@@ -100,6 +100,8 @@ async def on_media_control(hub: Hub, conn: Connection, msg: Any) -> None:
 async def on_chat_message(hub: Hub, conn: Connection, msg: Any) -> None:
     """Chat: broadcast to everyone (sender included), then stored write-behind."""
     room, _ = _member(hub, conn, msg.data.room_id)
+    if "\x00" in msg.data.content:  # no database stores NUL; refuse before broadcasting
+        raise WsError(E.INVALID_PARAMETER, details={"field": "content", "reason": "NUL"})
     data = {
         "message_id": f"msg_{os.urandom(12).hex()}",
         "room_id": room.id,
@@ -144,18 +146,19 @@ async def on_resume(hub: Hub, conn: Connection, msg: Any) -> None:
     room_id, last_seq = msg.data.room_id, msg.data.last_room_seq
     uid = conn.user_id
     room = hub.rooms.get(room_id)
-    if room is None:  # nothing of this room in this process (restart or never here)
-        await _resume_failed(hub, conn, room_id, "history_unavailable")
-        return
-    presence = room.presences.get(uid)
-    departed = room.departures.get(uid)
+    presence = room.presences.get(uid) if room is not None else None
+    departed = hub.departures.get((room_id, uid))
     view: ParticipantView | None = None
-    if presence is None and departed is None:
-        await _resume_failed(hub, conn, room_id, "not_in_room")
-        return
-    if presence is None and departed is not None:
-        if time.monotonic() - departed > hub.settings.resume_window_ms / 1000:
+    if presence is None:
+        window = hub.settings.resume_window_ms / 1000
+        if departed is not None and time.monotonic() - departed > window:
             await _resume_failed(hub, conn, room_id, "window_expired")
+            return
+        if room is None:  # nothing of this room in this process (restart, or never opened)
+            await _resume_failed(hub, conn, room_id, "history_unavailable")
+            return
+        if departed is None:  # never here, or left on purpose
+            await _resume_failed(hub, conn, room_id, "not_in_room")
             return
         if not room.ended:  # the presence lapsed: still admitted?
             status, view = await hub.backend.admission(room_id, uid)
@@ -165,8 +168,9 @@ async def on_resume(hub: Hub, conn: Connection, msg: Any) -> None:
     if not conn.open:
         return
     # synchronous from here: nothing can slip between the replay and live events
-    frames = room.replay_since(last_seq)
-    if frames is None:
+    room = hub.rooms.get(room_id)
+    frames = room.replay_since(last_seq) if room is not None else None
+    if room is None or frames is None:
         await _resume_failed(hub, conn, room_id, "history_unavailable")
         return
     conn.push(

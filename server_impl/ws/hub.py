@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -31,6 +32,9 @@ CLOSE_SESSION_REPLACED = 4004
 CLOSE_HEARTBEAT_TIMEOUT = 4008
 CLOSE_MEETING_ENDED = 4010
 CLOSE_GOING_AWAY = 1001
+#: how long a drop is remembered, so that a late `resume` is told `window_expired`
+DEPARTURE_MEMORY_S = 3600.0
+DEPARTURE_MEMORY_MAX = 100_000
 
 
 class Codec(Protocol):
@@ -57,6 +61,8 @@ class Hub:
         self.rooms: dict[str, Room] = {}
         self.chat = ChatWriter(backend)
         self.gc = GcPolicy()
+        #: (room_id, user_id) -> monotonic time the user's client dropped out of the room
+        self.departures: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._opening: dict[str, asyncio.Future[Room]] = {}
         self._sweeper: asyncio.Task[None] | None = None
         self.accepted = 0
@@ -117,8 +123,16 @@ class Hub:
         if room.presences.get(uid) is not presence or presence.conn is not None:
             return
         del room.presences[uid]
-        room.departures[uid] = presence.detached_at or time.monotonic()
+        self.departed(room.id, uid, presence.detached_at or time.monotonic())
         self._announce_left(room, uid, "disconnected")
+
+    def departed(self, room_id: str, user_id: str, when: float) -> None:
+        """Remember that the user's client dropped out of the room at `when`."""
+        key = (room_id, user_id)
+        self.departures[key] = when
+        self.departures.move_to_end(key)
+        if len(self.departures) > DEPARTURE_MEMORY_MAX:
+            self.departures.popitem(last=False)
 
     # ------------------------------------------------------------------ rooms
     async def open_room(self, room_id: str) -> Room:
@@ -174,7 +188,7 @@ class Hub:
         if presence is None:
             presence = Presence(conn.user, view.joined_at, view.audio_muted, view.video_muted)
             room.presences[uid] = presence
-            room.departures.pop(uid, None)
+            self.departures.pop((room.id, uid), None)
         else:
             presence.cancel_grace()
         presence.conn = conn
@@ -202,7 +216,7 @@ class Hub:
         presence = room.presences.pop(uid, None)
         if presence is not None:
             presence.cancel_grace()
-        room.departures.pop(uid, None)
+        self.departures.pop((room.id, uid), None)
         conn.rooms.discard(room.id)
         frame = self._announce_left(room, uid, reason)
         conn.push(frame)
@@ -225,7 +239,7 @@ class Hub:
         room = self.rooms.get(meeting_id)
         if room is None:
             return
-        room.departures.pop(user_id, None)
+        self.departures.pop((room.id, user_id), None)
         presence = room.presences.pop(user_id, None)
         if presence is None:
             return
@@ -247,7 +261,7 @@ class Hub:
         room.ended = True
         for uid, presence in room.presences.items():
             presence.cancel_grace()
-            room.departures[uid] = now
+            self.departed(room.id, uid, now)
         room.presences.clear()
         for conn in live:
             conn.rooms.discard(room.id)
@@ -271,11 +285,13 @@ class Hub:
                 conn.close(CLOSE_HEARTBEAT_TIMEOUT, "heartbeat timeout")
         window = self.settings.resume_window_ms / 1000
         for room_id, room in list(self.rooms.items()):
-            for uid, left in list(room.departures.items()):
-                if now - left > window:
-                    del room.departures[uid]
-            if not room.presences and not room.departures and now - room.last_activity > window:
-                del self.rooms[room_id]
+            if not room.presences and now - room.last_activity > window:
+                del self.rooms[room_id]  # nobody can resume into it any more
+        while self.departures:
+            key, when = next(iter(self.departures.items()))
+            if now - when <= DEPARTURE_MEMORY_S:
+                break
+            del self.departures[key]
         self.gc.tick(len(self.connections), now)
 
     def stats(self) -> Json:

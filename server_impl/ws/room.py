@@ -58,7 +58,6 @@ class Room:
 
     __slots__ = (
         "build",
-        "departures",
         "ended",
         "first_seq",
         "history",
@@ -88,8 +87,6 @@ class Room:
         #: (room_seq, monotonic time, frame) of recent events
         self.history: deque[tuple[int, float, Frame]] = deque(maxlen=history_size)
         self.recent_chat: deque[Json] = deque(recent_chat, maxlen=snapshot_messages)
-        #: user_id -> monotonic time its client dropped (for the resume window)
-        self.departures: dict[str, float] = {}
         self.ended = False
         self.last_activity = now
 

@@ -29,6 +29,7 @@ PENDING_400 = (
 )
 
 Json = Any
+DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 Change = Callable[[dict[str, Json], dict[str, Json]], None]
 
 
@@ -68,6 +69,7 @@ def write_docs(directory: Path, oas: dict[str, Json], aas: dict[str, Json]) -> t
     paths = directory / OAS_FILE, directory / AAS_FILE
     for path, doc in zip(paths, (oas, aas), strict=True):
         path.write_text(
-            yaml.safe_dump(doc, allow_unicode=True, sort_keys=False, width=1000), encoding="utf-8"
+            yaml.dump(doc, Dumper=DUMPER, allow_unicode=True, sort_keys=False, width=1000),
+            encoding="utf-8",
         )
     return paths

@@ -55,8 +55,10 @@ def test_enum_order_differs(lint_mutated):
 
     linted = lint_mutated(change)
     assert linted.pointers("CK121") == {P(*TABLE, "enum")}
-    assert linted.pointers("CK122") == {P(*TABLE, "x-enum-varnames", 0),
-                                        P(*TABLE, "x-enum-varnames", 1)}
+    assert linted.pointers("CK122") == {
+        P(*TABLE, "x-enum-varnames", 0),
+        P(*TABLE, "x-enum-varnames", 1),
+    }
 
 
 def test_varnames_disagree_with_names(lint_mutated):

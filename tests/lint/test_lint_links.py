@@ -30,8 +30,9 @@ def test_link_parameter_that_the_target_lacks(lint_mutated):
     linted = lint_mutated(change)
     join = P(*CREATE_LINKS, "JoinCreatedMeeting")
     assert linted.pointers("CK115") == {join + "/parameters/meeting_num", join}
-    assert any("does not supply the path parameter 'meeting_number'" in m
-               for m in linted.messages("CK115"))
+    assert any(
+        "does not supply the path parameter 'meeting_number'" in m for m in linted.messages("CK115")
+    )
 
 
 def test_qualified_link_parameter_is_accepted(lint_mutated):
@@ -73,9 +74,22 @@ def test_has_path_follows_refs_all_of_nullable_and_arrays():
     defs = {
         "Env": {"type": "object", "properties": {"code": {"type": "integer"}}},
         "Item": {"type": "object", "properties": {"id": {"type": "string"}}},
-        "Res": {"allOf": [{"$ref": "#/definitions/Env"}, {"type": "object", "properties": {
-            "data": {"anyOf": [{"type": "array", "items": {"$ref": "#/definitions/Item"}},
-                               {"type": "null"}]}}}]},
+        "Res": {
+            "allOf": [
+                {"$ref": "#/definitions/Env"},
+                {
+                    "type": "object",
+                    "properties": {
+                        "data": {
+                            "anyOf": [
+                                {"type": "array", "items": {"$ref": "#/definitions/Item"}},
+                                {"type": "null"},
+                            ]
+                        }
+                    },
+                },
+            ]
+        },
     }
     root = {"$ref": "#/definitions/Res"}
     assert has_path(root, ["code"], defs)

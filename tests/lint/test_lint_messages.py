@@ -27,8 +27,9 @@ def test_message_without_example_or_payload_in_example(lint_mutated):
 
 
 def test_message_without_type_const(lint_mutated):
-    linted = lint_mutated(lambda _, aas: msg(aas, "Pong")["payload"]["properties"]["type"].pop(
-        "const"))
+    linted = lint_mutated(
+        lambda _, aas: msg(aas, "Pong")["payload"]["properties"]["type"].pop("const")
+    )
     assert linted.pointers("CK141", AAS_FILE) == {P("components", "messages", "Pong", "payload")}
     assert "CK100" in linted.codes()  # the IR needs the const; the other rules still ran
     assert linted.result.exit_code() == 1

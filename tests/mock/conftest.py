@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from contract_check import load_ir
+from mock_support import load_ir
 
 from generators.ir import ApiIR
 from generators.mock import MockOptions, create_mock_app

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import httpx
-from contract_check import ROOT
+from mock_support import ROOT
 from typer.testing import CliRunner
 from websockets.sync.client import connect
 

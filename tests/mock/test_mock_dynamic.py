@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from contract_check import AUTH, assert_valid, example_path, example_request, load_ir
+from mock_support import AUTH, assert_valid, example_path, example_request, load_ir
 
 from generators.ir import ApiIR
 from generators.mock.datagen import DataGenerator

@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
-from contract_check import (
+from mock_support import (
     AUTH,
     assert_error,
     assert_valid,

@@ -4,13 +4,14 @@ validation errors, rooms (broadcast, room_seq, resume) and the REST `end_meeting
 from __future__ import annotations
 
 import copy
+import json
 from typing import Any
 
 import httpx
 import pytest
-from contract_check import AUTH, load_ir
+from mock_support import AUTH, load_ir
+from mock_ws_client import CheckedSocket
 from websockets.exceptions import ConnectionClosed
-from ws_client import CheckedSocket
 
 from generators.ir import ApiIR
 from generators.mock.ws_protocol import REPLIES
@@ -69,7 +70,7 @@ def test_every_client_example_gets_its_conventional_reply(
     example = copy.deepcopy(CLIENT_EXAMPLES[type_])
     with CheckedSocket(ir, origin) as ws:
         ws.recv()
-        ws.send_raw(__import__("json").dumps(example, ensure_ascii=False))
+        ws.send_raw(json.dumps(example, ensure_ascii=False))
         frames = ws.recv_types(len(EXPECTED[type_]))
     assert [f["type"] for f in frames] == EXPECTED[type_]
     first = frames[0]["data"]

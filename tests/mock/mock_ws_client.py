@@ -6,7 +6,7 @@ import json
 from contextlib import ExitStack
 from typing import Any
 
-from contract_check import validator
+from mock_support import validator
 from websockets.sync.client import ClientConnection, connect
 
 from generators.ir import ApiIR

@@ -1,0 +1,157 @@
+"""`create_app(settings) -> ASGI app`: the meeting service (REST + WebSocket) on one port.
+
+Layout (outer Starlette app):
+    /v1/ws            WebSocket (from `server_impl.ws.build_ws_endpoint(services)`, if present)
+    /v1/openapi.json  the contract;  /v1/ui/  Swagger UI (when `settings.swagger_ui`)
+    /                 the generated Connexion AsyncApp serving every REST operation
+Start-up (lifespan) applies the Alembic migrations, purges expired revocations, warms the
+Connexion app up, then tunes the garbage collector (`gc.freeze()` + higher thresholds).
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import inspect
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+from connexion import AsyncApp
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
+from sqlalchemy import delete
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.routing import BaseRoute, Mount, WebSocketRoute
+
+from generated.server.app import CONTRACT, AppOptions
+from generated.server.app import create_app as create_connexion_app
+from server_impl.db.migrate import upgrade
+from server_impl.db.models import RevokedToken
+from server_impl.events import MeetingEvents
+from server_impl.handlers import build_handlers
+from server_impl.http.docs import docs_routes
+from server_impl.http.limits import BodyLimitMiddleware, BodyTooLarge
+from server_impl.services import Services, build_services
+from server_impl.services.common import utcnow
+from server_impl.settings import Settings
+
+log = logging.getLogger(__name__)
+
+#: generation-0 threshold after start-up (default 700): fewer, cheaper young collections
+GC_GEN0_THRESHOLD = 50_000
+#: bodies of non-upload requests (the AI endpoints take up to 16 MB of base64 audio)
+DEFAULT_BODY_LIMIT = 24 * 1024 * 1024
+
+
+def create_app(settings: Settings | None = None, *, events: MeetingEvents | None = None) -> Any:
+    """Build the whole service for `settings` (default: from the environment)."""
+    settings = settings or Settings.from_env()
+    services = build_services(settings, events)
+    connexion_app = build_connexion_app(services)
+    ws_endpoint = _websocket_endpoint(services)
+    routes: list[BaseRoute] = []
+    if ws_endpoint is not None:
+        routes.append(WebSocketRoute("/v1/ws", ws_endpoint))
+    routes += docs_routes(swagger_ui=settings.swagger_ui, contract=CONTRACT)
+    routes.append(Mount("/", app=connexion_app))
+
+    @asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        await _start(services, connexion_app, ws_endpoint)
+        try:
+            yield
+        finally:
+            await _stop(services, ws_endpoint)
+
+    app = Starlette(
+        routes=routes,
+        lifespan=lifespan,
+        middleware=[
+            Middleware(
+                BodyLimitMiddleware,
+                max_upload_bytes=settings.max_upload_bytes,
+                body_limit=max(DEFAULT_BODY_LIMIT, settings.max_upload_bytes),
+            )
+        ],
+    )
+    app.state.services = services
+    app.state.connexion = connexion_app
+    return app
+
+
+def build_connexion_app(services: Services) -> AsyncApp:
+    """The generated Connexion app wired to our handlers and token check."""
+    settings = services.settings
+    app = create_connexion_app(
+        build_handlers(services),
+        services.tokens.authenticate,
+        options=AppOptions(validate_responses=settings.validate_responses, swagger_ui=False),
+    )
+    # The spec and UI are served by `docs_routes`; drop the per-request Swagger UI router.
+    app.middleware.middlewares = [
+        mw for mw in app.middleware.middlewares if mw is not SwaggerUIMiddleware
+    ]
+    app.add_error_handler(BodyTooLarge, _body_too_large)
+    return app
+
+
+def _body_too_large(_request: ConnexionRequest, _exc: Exception) -> ConnexionResponse:
+    # Never reaches the client: BodyLimitMiddleware answers 413 itself.
+    return ConnexionResponse(status_code=413, body=b"", content_type="application/json")
+
+
+def _websocket_endpoint(services: Services) -> Callable[..., Any] | None:
+    """`server_impl.ws.build_ws_endpoint(services)` when the WebSocket package provides it."""
+    try:
+        module = importlib.import_module("server_impl.ws")
+    except ModuleNotFoundError:
+        return None
+    factory = getattr(module, "build_ws_endpoint", None)
+    if factory is None:
+        return None
+    endpoint: Callable[..., Any] = factory(services)
+    return endpoint
+
+
+async def _maybe_call(target: object, name: str) -> None:
+    hook = getattr(target, name, None)
+    if hook is not None:
+        result = hook()
+        if inspect.isawaitable(result):
+            await result
+
+
+async def _start(services: Services, connexion_app: AsyncApp, ws_endpoint: object) -> None:
+    settings = services.settings
+    if settings.migrate_on_startup:
+        await upgrade(services.db, settings.database_schema)
+    async with services.db.write() as session:
+        await session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
+    await _warm_up(connexion_app)
+    await _maybe_call(ws_endpoint, "startup")
+    if settings.gc_tuning:
+        tune_gc()
+
+
+async def _stop(services: Services, ws_endpoint: object) -> None:
+    await _maybe_call(ws_endpoint, "shutdown")
+    await services.close()
+
+
+async def _warm_up(connexion_app: AsyncApp) -> None:
+    """Build Connexion's middleware stack (spec parsing, validators) before the first client."""
+    transport = httpx.ASGITransport(app=connexion_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://warm-up") as client:
+        await client.get("/v1/health")
+
+
+def tune_gc() -> None:
+    """Move everything allocated so far out of the collector's way, collect young less often."""
+    gc.collect()
+    gc.freeze()
+    _, gen1, gen2 = gc.get_threshold()
+    gc.set_threshold(GC_GEN0_THRESHOLD, gen1, gen2)

@@ -1,0 +1,1 @@
+"""HTTP plumbing around the generated app."""
