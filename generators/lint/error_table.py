@@ -31,29 +31,24 @@ class TableRow:
 
 @dataclass(frozen=True)
 class CodeUse:
-    """An error code used in an example (or `x-error-code`).
+    """An error code used somewhere: an example, an `x-error-code(s)` list or extension.
 
-    `status` is the HTTP status of the response the example is documented under (None for
-    WebSocket messages and schemas); `usage` is that response as the operation declares it.
+    `status` is the HTTP status of the response an example is documented under (None
+    elsewhere); `usage` is that response as the operation declares it.
     """
 
     code: int
-    holder: Node
-    status: int | None
-    usage: Node | None
+    node: Node
     what: str
-    key: str = "code"
-
-    @property
-    def node(self) -> Node:
-        """The code itself."""
-        return self.holder.get(self.key) or self.holder
+    message_node: Node | None = None
+    status: int | None = None
+    usage: Node | None = None
 
     @property
     def message(self) -> str | None:
         """The example's `message`, when it has one."""
-        text = self.holder.value.get("message") if self.key == "code" else None
-        return text if isinstance(text, str) else None
+        node = self.message_node
+        return node.value if node is not None and isinstance(node.value, str) else None
 
 
 def table_node(ctx: LintContext) -> Node | None:
@@ -83,14 +78,19 @@ def _is_int(value: object) -> bool:
 
 
 def code_uses(ctx: LintContext) -> Iterator[CodeUse]:
-    """Every error code used in REST error examples, WebSocket error examples and schemas."""
+    """Every error code used in REST and WebSocket examples, operations and schemas."""
     yield from _rest_uses(ctx)
     yield from _message_uses(ctx)
+    for op in http_operations(ctx):
+        listed = op.node.get("x-error-codes")
+        for item in listed.elements() if listed is not None else ():
+            if _is_int(item.value):
+                yield CodeUse(item.value, item, f"x-error-codes of {op.method.upper()} {op.path}")
     for root, _ in schema_roots(ctx):
         for node, _role in walk_schema(root):
-            code = node.get("x-error-code")
-            if code is not None and _is_int(code.value):
-                yield CodeUse(code.value, node, None, None, "x-error-code", "x-error-code")
+            single = node.get("x-error-code")
+            if single is not None and _is_int(single.value):
+                yield CodeUse(single.value, single, "x-error-code")
 
 
 def _rest_uses(ctx: LintContext) -> Iterator[CodeUse]:
@@ -105,7 +105,12 @@ def _rest_uses(ctx: LintContext) -> Iterator[CodeUse]:
                     code = example.get("code")
                     if code is not None and _is_int(code.value):
                         yield CodeUse(
-                            code.value, example, int(status), declared, f"example {name!r}"
+                            code.value,
+                            code,
+                            f"example {name!r}",
+                            example.get("message"),
+                            int(status),
+                            declared,
                         )
 
 
@@ -122,4 +127,6 @@ def _message_uses(ctx: LintContext) -> Iterator[CodeUse]:
             data_value = example.get("payload", "data")
             code = data_value.get("code") if data_value is not None else None
             if data_value is not None and code is not None and _is_int(code.value):
-                yield CodeUse(code.value, data_value, None, None, f"message {key!r} example")
+                yield CodeUse(
+                    code.value, code, f"message {key!r} example", data_value.get("message")
+                )

@@ -40,10 +40,10 @@ def lint_contracts(openapi_path: Path, asyncapi_path: Path, root: Path | None = 
     root = root or Path.cwd()
     loaded = load_for_lint(openapi_path, asyncapi_path)
     if isinstance(loaded, Diagnostics):
-        return LintResult(sorted(set(_relative(loaded, root))), loaded=False)
+        return LintResult(sorted(set(_from_loader(loaded, root))), loaded=False)
     contracts = loaded
     diags = Diagnostics()
-    diags.extend(_relative(contracts.diagnostics, root))
+    diags.extend(_from_loader(contracts.diagnostics, root))
     ctx = LintContext(contracts, _build_ir(contracts, root, diags), root)
     crashed = [
         (lint_rule.id, error)
@@ -87,6 +87,14 @@ def _build_ir(contracts: Contracts, root: Path, diags: Diagnostics) -> ApiIR | N
         return None
 
 
-def _relative(diags: Diagnostics, root: Path) -> list[Diagnostic]:
-    """The loader's diagnostics name files as given; name them like the IR does."""
-    return [replace(d, file=display_name(Path(d.file), root)) if d.file else d for d in diags]
+def _from_loader(diags: Diagnostics, root: Path) -> list[Diagnostic]:
+    """The loader's diagnostics, with files named like the IR names them and one-paragraph
+    messages (the validators append the failing schema and instance)."""
+    return [
+        replace(
+            d,
+            file=display_name(Path(d.file), root) if d.file else d.file,
+            message=d.message.split("\n\n", 1)[0].strip(),
+        )
+        for d in diags
+    ]

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 import yaml
-from lint_support import ASYNCAPI, OPENAPI, Change, Linted, add_pending_400, write_docs
+from lint_support import ASYNCAPI, OPENAPI, Change, Linted, write_docs
 
 from generators.lint import lint_contracts
 
@@ -26,11 +26,11 @@ def repo_docs() -> tuple[dict[str, Json], dict[str, Json]]:
 
 @pytest.fixture
 def write_mutated(tmp_path: Path, repo_docs) -> Callable[..., tuple[Path, Path]]:
-    """Write the repo contracts to tmp_path after `changes` (the pending 400 fix is applied)."""
+    """Write the repo contracts to tmp_path after `changes`."""
 
-    def write(*changes: Change, fix_pending: bool = True) -> tuple[Path, Path]:
+    def write(*changes: Change) -> tuple[Path, Path]:
         oas, aas = copy.deepcopy(repo_docs)
-        for change in ((add_pending_400,) if fix_pending else ()) + changes:
+        for change in changes:
             change(oas, aas)
         return write_docs(tmp_path, oas, aas)
 
@@ -41,8 +41,8 @@ def write_mutated(tmp_path: Path, repo_docs) -> Callable[..., tuple[Path, Path]]
 def lint_mutated(tmp_path: Path, write_mutated) -> Callable[..., Linted]:
     """Lint the repo contracts after `changes`; file names are relative to tmp_path."""
 
-    def run(*changes: Change, fix_pending: bool = True) -> Linted:
-        oas_path, aas_path = write_mutated(*changes, fix_pending=fix_pending)
+    def run(*changes: Change) -> Linted:
+        oas_path, aas_path = write_mutated(*changes)
         return Linted(lint_contracts(oas_path, aas_path, tmp_path))
 
     return run

@@ -18,16 +18,6 @@ ASYNCAPI = ROOT / "contracts" / "meeting.asyncapi.yaml"
 OAS_FILE = "meeting.openapi.yaml"  # names in diagnostics, relative to tmp_path
 AAS_FILE = "meeting.asyncapi.yaml"
 
-# Operations whose path parameters can fail validation (400) but do not document 400 yet;
-# reported to the lead (CK108). Remove from here once the contract declares them.
-PENDING_400 = (
-    ("/meetings/{meeting_id}", "get"),
-    ("/meetings/{meeting_id}/leave", "post"),
-    ("/meetings/{meeting_id}/end", "post"),
-    ("/meetings/{meeting_id}/files", "get"),
-    ("/meetings/{meeting_id}/files/{file_id}", "get"),
-)
-
 Json = Any
 DUMPER = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 Change = Callable[[dict[str, Json], dict[str, Json]], None]
@@ -55,13 +45,6 @@ class Linted:
 
     def messages(self, code: str) -> list[str]:
         return [d.message for d in self.diagnostics if d.code == code]
-
-
-def add_pending_400(oas: dict[str, Json], _aas: dict[str, Json]) -> None:
-    """The contract fix proposed to the lead: declare 400 where path parameters are taken."""
-    for path, method in PENDING_400:
-        responses = oas["paths"][path][method]["responses"]
-        responses["400"] = {"$ref": "#/components/responses/BadRequest"}
 
 
 def write_docs(directory: Path, oas: dict[str, Json], aas: dict[str, Json]) -> tuple[Path, Path]:

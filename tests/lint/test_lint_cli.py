@@ -29,8 +29,20 @@ def explicit(tmp_path: Path) -> list[str]:
     return ["--openapi", str(tmp_path / OAS_FILE), "--asyncapi", str(tmp_path / AAS_FILE)]
 
 
-def test_clean_contracts_exit_0_and_strict_fails_on_the_warning(tmp_path, write_mutated):
+def test_clean_contracts_exit_0(tmp_path, write_mutated):
     write_mutated()
+    done = contractkit(*explicit(tmp_path), cwd=tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 error(s), 0 warning(s)" in done.stderr
+    assert contractkit(*explicit(tmp_path), "--strict", cwd=tmp_path).returncode == 0
+
+
+def unused_schema(oas, aas):
+    aas["components"]["schemas"]["Unused"] = {"type": "object", "description": "unused"}
+
+
+def test_a_warning_exits_0_and_strict_fails_on_it(tmp_path, write_mutated):
+    write_mutated(unused_schema)
     done = contractkit(*explicit(tmp_path), cwd=tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "warning CK161" in done.stdout

@@ -125,3 +125,28 @@ def test_no_error_table_at_all(lint_mutated):
     linted = lint_mutated(lambda oas, _: table(oas).pop("x-error-codes"))
     assert linted.pointers("CK121") == {P(*TABLE)}
     assert len(linted.pointers("CK120")) > 30  # every used code is now unknown
+
+
+def test_operation_error_lists(lint_mutated):
+    def change(oas, _):
+        register = oas["paths"]["/auth/register"]["post"]
+        register["x-error-codes"] += [40302, 40001, 40999, "x"]  # 403 undocumented, dup, unknown
+        health = oas["paths"]["/health"]["get"]
+        health["responses"]["503"] = {"$ref": "#/components/responses/ServiceUnavailable"}
+
+    linted = lint_mutated(change)
+    listed = ("paths", "/auth/register", "post", "x-error-codes")
+    assert linted.pointers("CK127") == {P(*listed, 8), P(*listed, 9), P(*listed, 11)}
+    assert linted.pointers("CK120") == {P(*listed, 10)}
+    assert linted.pointers("CK128") == {P("paths", "/health", "get", "responses", "503")}
+    assert any("40302 is a 403 error" in m for m in linted.messages("CK127"))
+
+
+def test_a_shared_example_wrong_under_every_use_is_reported_once_where_it_is(lint_mutated):
+    def change(oas, _):
+        examples = oas["components"]["responses"]["BadRequest"]["content"]["application/json"]
+        examples["examples"]["invalid_email"]["value"]["code"] = 40101
+
+    linted = lint_mutated(change)
+    assert linted.pointers("CK125") == {P(*BAD_REQUEST, "invalid_email", "value", "code")}
+    assert len(linted.messages("CK125")) == 1

@@ -32,6 +32,7 @@ def test_schema_validation_errors_are_reported_with_every_other_finding(lint_mut
 
     linted = lint_mutated(change)
     assert P("paths", "/health", "get") in linted.pointers("OAS001", OAS_FILE)
+    assert all("\n" not in m for m in linted.messages("OAS001"))  # one paragraph each
     assert linted.pointers("CK105") == {P("paths", "/health", "get")}
     assert linted.result.loaded
     assert linted.result.exit_code() == 1

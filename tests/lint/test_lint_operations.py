@@ -83,9 +83,14 @@ def test_body_without_400(lint_mutated):
     assert "takes a request body" in linted.messages("CK108")[0]
 
 
-def test_path_parameters_without_400_in_the_repo_contract(lint_mutated):
-    linted = lint_mutated(fix_pending=False)
-    assert P("paths", "/meetings/{meeting_id}", "get", "responses") in linted.pointers("CK108")
+def test_path_parameters_without_400(lint_mutated):
+    def change(oas, _):
+        op(oas, "/meetings/{meeting_id}", "get")["responses"].pop("400")
+        codes = op(oas, "/meetings/{meeting_id}", "get")["x-error-codes"]
+        codes.remove(40004)
+
+    linted = lint_mutated(change)
+    assert linted.pointers("CK108") == {P("paths", "/meetings/{meeting_id}", "get", "responses")}
     assert "takes parameters" in linted.messages("CK108")[0]
 
 

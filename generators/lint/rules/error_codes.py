@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from generators.diagnostics import Severity
-from generators.lint.context import Finding, LintContext
-from generators.lint.error_table import code_uses, table_node, table_rows
+from generators.lint.context import Finding, LintContext, Node
+from generators.lint.error_table import CodeUse, code_uses, table_node, table_rows
 from generators.lint.registry import rule
 
 
@@ -109,16 +109,29 @@ def code_matches_status(ctx: LintContext) -> Iterator[Finding]:
 
 @rule("CK125", "error examples under status S use codes of status S", needs_ir=False)
 def code_status_matches_response(ctx: LintContext) -> Iterator[Finding]:
+    """Wrong under every use: the example is wrong (reported once, there); else the use is."""
     status_of = {row.code: row.status for row in table_rows(ctx)}
+    by_example: dict[tuple[str, str], list[tuple[CodeUse, int, Node]]] = {}
     for use in code_uses(ctx):
-        table_status = status_of.get(use.code)
-        if use.status is None or use.usage is None or table_status in (None, use.status):
+        if use.status is not None and use.usage is not None and use.code in status_of:
+            key = (use.node.file, use.node.pointer)
+            by_example.setdefault(key, []).append((use, use.status, use.usage))
+    for uses in by_example.values():
+        first, table_status = uses[0][0], status_of[uses[0][0].code]
+        wrong = [(use, status, usage) for use, status, usage in uses if status != table_status]
+        if wrong and len(wrong) == len(uses):
+            statuses = "/".join(sorted({str(status) for _, status, _ in uses}))
+            yield first.node.finding(
+                f"{first.what} uses {first.code}, a {table_status} error, "
+                f"but is documented under {statuses} responses only"
+            )
             continue
-        where = f"{use.node.file}#{use.node.pointer}"
-        yield use.usage.finding(
-            f"{use.what} ({where}) uses {use.code}, a {table_status} "
-            f"error, under a {use.status} response"
-        )
+        for use, status, usage in wrong:
+            where = f"{use.node.file}#{use.node.pointer}"
+            yield usage.finding(
+                f"{use.what} ({where}) uses {use.code}, a {table_status} "
+                f"error, under a {status} response"
+            )
 
 
 @rule("CK126", "error examples use the table's message", severity=Severity.WARNING, needs_ir=False)
@@ -126,9 +139,9 @@ def message_matches_table(ctx: LintContext) -> Iterator[Finding]:
     message_of = {row.code: row.message for row in table_rows(ctx)}
     for use in code_uses(ctx):
         expected = message_of.get(use.code)
-        if use.message is not None and expected is not None and use.message != expected:
-            yield use.holder.finding(
+        node = use.message_node
+        if node is not None and expected is not None and use.message not in (None, expected):
+            yield node.finding(
                 f"{use.what}: message {use.message!r} differs from the "
-                f"table's {expected!r} for {use.code}",
-                "message",
+                f"table's {expected!r} for {use.code}"
             )

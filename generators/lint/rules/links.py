@@ -126,9 +126,14 @@ def _check_expression(ctx: LintContext, op: Operation, resp: Response, expr: Jso
 
 
 def has_path(schema: Json, tokens: list[str], defs: dict[str, Json], depth: int = 0) -> bool:
-    """Whether an instance of `schema` can have a value at the pointer `tokens`."""
-    if depth > MAX_DEPTH or not isinstance(schema, dict):
-        return depth > MAX_DEPTH or schema is True
+    """Whether an instance of `schema` can have a value at the pointer `tokens`.
+
+    `true` (any value) and very deep recursion give the benefit of the doubt.
+    """
+    if depth > MAX_DEPTH:
+        return True
+    if not isinstance(schema, dict):
+        return schema is True
     if "$ref" in schema:
         target = defs.get(ref_name(schema["$ref"]))
         return target is not None and has_path(target, tokens, defs, depth + 1)
