@@ -52,6 +52,7 @@ _DROP = frozenset(
 )
 _VERBATIM = frozenset({"enum", "const", "default", "required"})
 _MAPS = frozenset({"properties", "patternProperties", "definitions"})
+_ABSENT = object()  # an empty request body (as opposed to a JSON `null`)
 
 
 class ContractProblem(ProblemException):
@@ -197,18 +198,20 @@ class JSONBodyValidator(_BodyMixin, JSONRequestBodyValidator):
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         raw = b"".join([chunk async for chunk in stream])
-        if not raw:
-            return None
+        if not raw.strip():
+            return _ABSENT
         try:
             return orjson.loads(raw)
         except orjson.JSONDecodeError:
             raise ContractProblem(CODE_MALFORMED_BODY) from None
 
     def _validate(self, body: Any) -> dict[str, Any] | None:
-        if body is None:
+        if body is _ABSENT:
             if self._required:
                 raise ContractProblem(CODE_MISSING_FIELD, details={"field": "body"})
             return None
+        if body is None:  # a literal `null` where the contract does not allow one
+            raise ContractProblem(CODE_INVALID_PARAMETER, details={"field": "body", "rule": "type"})
         check(self._schema, body)
         return None
 

@@ -13,19 +13,13 @@ from hypothesis import strategies as st
 from generators import pipeline
 from generators.ir import Direction
 from generators.targets.ws_messages import WsTargetError
-
-try:  # package layout (tests/__init__.py present) or rootdir-relative test modules
-    from tests.generators import test_ws_support as support
-except ImportError:
-    import test_ws_support as support  # type: ignore[no-redef]
+from tests.generators import test_ws_support as support
 
 M = support.messages_module()
 S = support.strategies_module()
 DIRECTIONS: tuple[Direction, ...] = ("client", "server")
 EXAMPLES = [(d, key, typ, ex) for d in DIRECTIONS for key, typ, ex in support.examples(d)]
-SETTINGS = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def parse(direction: str, raw: str | bytes) -> Any:
@@ -53,9 +47,10 @@ def test_emitted_files() -> None:
     ]
     schema = json.loads(files["client.schema.json"])
     assert schema["$schema"] == "http://json-schema.org/draft-07/schema#"
-    assert files["client.schema.json"] == json.dumps(
-        schema, ensure_ascii=False, indent=2, sort_keys=True
-    ) + "\n"
+    assert (
+        files["client.schema.json"]
+        == json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    )
 
 
 def test_shared_models_are_imported_not_copied() -> None:
@@ -74,7 +69,11 @@ def test_unknown_error_name_is_rejected() -> None:
 # ---------------------------------------------------------------- the unions
 def test_tables_follow_the_contract() -> None:
     ir = support.ir()
-    for direction, table in (("client", M.CLIENT_MESSAGE_TYPES), ("server", M.SERVER_MESSAGE_TYPES)):
+    tables: dict[Direction, Any] = {
+        "client": M.CLIENT_MESSAGE_TYPES,
+        "server": M.SERVER_MESSAGE_TYPES,
+    }
+    for direction, table in tables.items():
         msgs = ir.messages_from(direction)
         assert list(table) == [m.type for m in msgs]
         assert [cls.__name__ for cls in table.values()] == [m.class_name for m in msgs]
@@ -143,7 +142,10 @@ def test_server_chat_message_is_not_a_client_message() -> None:
         M.parse_client_message(json.dumps(server_frame))
     assert info.value.message_type == "chat_message"
     assert info.value.request_seq == server_frame["seq"]
-    assert {tuple(e["loc"]) for e in info.value.errors} >= {("data", "sender"), ("data", "room_seq")}
+    assert {tuple(e["loc"]) for e in info.value.errors} >= {
+        ("data", "sender"),
+        ("data", "room_seq"),
+    }
     with pytest.raises(M.InvalidMessage):
         M.parse_server_message(json.dumps(client_frame))
     assert isinstance(M.parse_client_message(json.dumps(client_frame)), M.SendChatMessage)
@@ -193,17 +195,17 @@ E = M.ErrorCode
         ),
     ],
 )
-def test_parse_errors(raw: str | bytes, error: type, code: Any, request_seq: int | None) -> None:
+def test_parse_errors(raw: str | bytes, error: Any, code: Any, request_seq: int | None) -> None:
     with pytest.raises(M.MessageParseError) as info:
         M.parse_client_message(raw)
-    exc = info.value
-    assert type(exc) is error
+    exc: Any = info.value
     assert exc.code is code
     assert exc.request_seq == request_seq
     assert exc.direction == "client"
     assert exc.message == next(e.message for e in support.ir().error_codes if e.code == code)
     json.dumps(exc.details)  # JSON-ready
     assert exc.details["kind"] == error.kind
+    assert type(exc) is error
 
 
 def test_invalid_message_details_point_at_the_field() -> None:

@@ -27,7 +27,7 @@ from generators.targets.base import Files
 
 ROOT = Path(__file__).resolve().parents[2]
 WS_DIR = ROOT / "generated" / "ws"
-WS_TARGETS = ("ws_messages", "ws_strategies")
+WS_TARGETS = ("ws_messages", "ws_strategies", "ts_messages")
 
 
 @cache

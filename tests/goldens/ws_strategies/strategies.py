@@ -116,7 +116,7 @@ def _text(min_size: int = 0, max_size: int = _TEXT_CAP) -> st.SearchStrategy[str
     edges = sorted({n for n in (min_size, max_size) if n > _TEXT_CAP})
     if not edges:
         return st.text(min_size=min_size, max_size=max_size)
-    repeated = st.builds(lambda c, n: c * n, st.characters(), st.sampled_from(edges))
+    repeated = st.builds(lambda c, n: c * n, st.characters(codec="utf-8"), st.sampled_from(edges))
     if min_size > _TEXT_CAP:
         return repeated
     return st.text(min_size=min_size, max_size=_TEXT_CAP) | repeated
@@ -1738,7 +1738,9 @@ def _bad_value(site: Site, kind: str, value: Json) -> st.SearchStrategy[Json]:
         )
     if kind == "too_long":
         size = site.max_length or 0
-        return st.builds(lambda c, k: c * (size + k), st.characters(), st.integers(1, 16))
+        return st.builds(
+            lambda c, k: c * (size + k), st.characters(codec="utf-8"), st.integers(1, 16)
+        )
     if kind == "too_short":
         return st.text(max_size=(site.min_length or 1) - 1)
     if kind == "too_many":

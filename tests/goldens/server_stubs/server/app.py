@@ -190,6 +190,15 @@ def endpoint(spec: OperationSpec, handler: Handler) -> Endpoint:
                     await upload.close()
 
     view.__name__ = view.__qualname__ = spec.operation_id
+    # Connexion passes exactly the arguments a view declares: declare ours (no `**kwargs`,
+    # which would also receive undeclared query parameters and the security context).
+    names = [p.key for p in spec.params if p.location in ("path", "query")]
+    if spec.body_model is not None:
+        names += ["body", *spec.body_files]
+    kw_only = inspect.Parameter.KEYWORD_ONLY
+    view.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, kw_only, default=None) for name in dict.fromkeys(names)]
+    )
     return view
 
 
