@@ -8,8 +8,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.syntax import Syntax
 
 from generators.config import Config, ConfigError, find_config, suggest
 from generators.diagnostics import Diagnostics, Severity, render
@@ -90,22 +88,22 @@ def generate(
     """Render every configured target into its output directory."""
     from generators.pipeline import remove_stale, write
 
-    console = Console(stderr=True)
     cfg = _config(config)
     names = _targets(cfg, target)
     _, files = _render(cfg, names)
     written = write(files, cfg.root)
     removed, kept = remove_stale(cfg, files) if names is None else ([], [])
-    for rel in written:
-        console.print(f"[green]wrote[/]   {rel}")
-    for rel in removed:
-        console.print(f"[yellow]removed[/] {rel}")
-    for rel in kept:
-        console.print(f"[red]not generated[/] {rel} (no marker; remove it by hand)")
+    for label, color, paths, note in (
+        ("wrote  ", "green", written, ""),
+        ("removed", "yellow", removed, ""),
+        ("kept   ", "red", kept, " (not generated and unmarked: remove it by hand)"),
+    ):
+        for rel in paths:
+            typer.secho(f"{label} {rel}{note}", fg=color, err=True)
     if cfg.warnings:
         typer.echo(render(cfg.warnings, "text"), err=True)
     unchanged = len(files) - len(written)
-    console.print(f"{len(written)} written, {unchanged} unchanged, {len(removed)} removed")
+    typer.echo(f"{len(written)} written, {unchanged} unchanged, {len(removed)} removed", err=True)
 
 
 def check(
@@ -116,11 +114,14 @@ def check(
 
     Exit 0: clean. 1: drift or implementation errors. 2: unusable config or contracts.
     """
-    from generators.impl_check import check_implementation
+    from generators.impl_check import check_implementation, preload
     from generators.pipeline import diff
 
     cfg = _config(config, fmt.value)
+    loading = preload(cfg)  # overlaps the implementation's imports with rendering
     ir, files = _render(cfg, None, fmt.value)
+    if loading is not None:
+        loading.join()
     drift = diff(cfg, files)
     diags = Diagnostics()
     diags.extend(cfg.warnings)
@@ -137,6 +138,9 @@ def check(
 
 
 def _report_text(diffs: dict[str, str], diags: Diagnostics, failed: bool) -> None:
+    from rich.console import Console  # only for the human report (import cost ~50 ms)
+    from rich.syntax import Syntax
+
     console = Console(stderr=False, highlight=False)
     for text in diffs.values():
         console.print(Syntax(text, "diff", theme="ansi_dark", background_color="default"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -170,6 +171,31 @@ class _Checker:
         if problems:
             msg = f"{where} does not match the interface: {'; '.join(problems)}"
             self.add("IMPL002", msg, op.location.pointer)
+
+
+def preload(config: Config) -> threading.Thread | None:
+    """Import the interfaces and implementation modules in a background thread.
+
+    Importing an implementation can take longer than rendering every target; `check` starts
+    this first so both overlap (the import lock keeps it safe). Import errors are ignored
+    here: `check_implementation` imports again and reports them.
+    """
+    package = stubs_package(config)
+    if package is None:
+        return None
+
+    def work() -> None:
+        with _importable_from(config.root, [package, config.implementation.package]):
+            try:
+                interfaces = importlib.import_module(f"{package}.server.interfaces")
+                for module in getattr(interfaces, "HANDLER_CLASSES", {}):
+                    _import(f"{config.implementation.package}.{module}")
+            except Exception:
+                pass
+
+    thread = threading.Thread(target=work, name="contractkit-impl-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def check_implementation(config: Config, ir: ApiIR) -> Diagnostics:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -39,17 +39,17 @@ class Contracts:
     diagnostics: Diagnostics = field(default_factory=Diagnostics)
 
     def document(self, path: Path) -> dict[str, Json]:
-        resolved = path.resolve()
-        if resolved == self.openapi_path.resolve():
+        resolved = _real(path)
+        if resolved == _real(self.openapi_path):
             return self.openapi
-        if resolved == self.asyncapi_path.resolve():
+        if resolved == _real(self.asyncapi_path):
             return self.asyncapi
         raise KeyError(f"not a loaded contract: {path}")
 
     def resolve(self, ref: str, base: Path) -> tuple[Path, str, Json]:
         """Resolve `ref` relative to the file `base`: (file, JSON pointer, node)."""
         file_part, _, frag = ref.partition("#")
-        target = (base.parent / file_part).resolve() if file_part else base.resolve()
+        target = _real(base.parent / file_part) if file_part else _real(base)
         node = resolve_pointer(self.document(target), frag)
         return target, frag, node
 
@@ -62,6 +62,12 @@ class Contracts:
                 raise ValueError(f"circular $ref at {base}#{frag}")
             seen.add((base, frag))
         return base, node
+
+
+@lru_cache(maxsize=256)
+def _real(path: Path) -> Path:
+    """`path.resolve()`, memoised: it hits the file system and runs for every `$ref`."""
+    return path.resolve()
 
 
 def resolve_pointer(doc: Json, frag: str) -> Json:

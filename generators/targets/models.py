@@ -2,7 +2,15 @@
 
 The models come from datamodel-code-generator run on the contract file itself; our template
 wraps its output (header, package `__init__`). Template `extra`: `code` (the generated models,
-without header), `source` (the contract file, relative).
+without header), `source` (the contract file, relative). Options: `module` (default
+`models.py`), `init` (emit the package `__init__.py`, default true).
+
+Choices: `nullable` + required -> `X | None` without default (strict_nullable); primitive
+component schemas are inlined (no `RootModel` wrappers); single-value enums are `Literal`s;
+`format: email|password|byte|uri|binary` stay `str` (no value rewriting, no optional deps);
+`x-enum-varnames` name the `ErrorCode` members. datamodel-code-generator costs ~0.5 s to
+import, so its output is memoised on the contract's hash (generators.cache), and on a miss it
+is started in a child process (`prefetch`) while the contracts load.
 """
 
 from __future__ import annotations

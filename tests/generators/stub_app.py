@@ -73,8 +73,12 @@ class Auth(base.AuthHandlers):
             raise ApiError(42901, details={"retry": 7}, headers={"Retry-After": "7"})
         email = "not-an-email" if body.nickname == "badout" else body.email
         user = User(
-            id="user_1", email=email, nickname=body.nickname, avatar=None,
-            created_at=NOW, updated_at=NOW,
+            id="user_1",
+            email=email,
+            nickname=body.nickname,
+            avatar=None,
+            created_at=NOW,
+            updated_at=NOW,
         )
         tokens = TokenPair(
             access_token="a", refresh_token="r", token_type="Bearer", expires_in=3600
@@ -102,7 +106,9 @@ class Meetings(base.MeetingsHandlers):
         self, ctx: RequestContext, *, body: CreateMeetingRequest | None = None
     ) -> Meeting:
         SEEN["create"] = body
-        return Meeting.model_validate(_meeting(max_participants=body.max_participants if body else 4))
+        return Meeting.model_validate(
+            _meeting(max_participants=body.max_participants if body else 4)
+        )
 
     async def join_meeting(
         self, ctx: RequestContext, *, meeting_number: str, body: JoinMeetingRequest | None = None
@@ -123,18 +129,24 @@ class Files(base.FilesHandlers):
         content = b"".join([chunk async for chunk in body.file.chunks(4)])
         SEEN["upload"] = (body.file.filename, content, body.file_type)
         return MeetingFile(
-            id="file_1", meeting_id=meeting_id, uploader_id=ctx.user_id or "",
-            filename=body.file.filename or "", content_type=body.file.content_type or "",
-            file_type=body.file_type or "other", size=len(content),
-            sha256=hashlib.sha256(content).hexdigest(), created_at=NOW,
+            id="file_1",
+            meeting_id=meeting_id,
+            uploader_id=ctx.user_id or "",
+            filename=body.file.filename or "",
+            content_type=body.file.content_type or "",
+            file_type=body.file_type or "other",
+            size=len(content),
+            sha256=hashlib.sha256(content).hexdigest(),
+            created_at=NOW,
         )
 
     async def download_meeting_file(
         self, ctx: RequestContext, *, meeting_id: str, file_id: str
     ) -> FileDownload:
         digest = hashlib.sha256(self.download.read_bytes()).hexdigest()
-        return FileDownload(self.download, "纪要.txt", "application/octet-stream",
-                            {"X-Content-SHA256": digest})
+        return FileDownload(
+            self.download, "纪要.txt", "application/octet-stream", {"X-Content-SHA256": digest}
+        )
 
 
 async def authenticate(token: str) -> Principal:
@@ -148,8 +160,12 @@ async def authenticate(token: str) -> Principal:
 
 def build_app(download: Path, *, validate_responses: bool = True) -> Any:
     handlers = HandlerSet(
-        auth=Auth(), users=base.UsersHandlers(), meetings=Meetings(), files=Files(download),
-        ai=base.AiHandlers(), system=System(),
+        auth=Auth(),
+        users=base.UsersHandlers(),
+        meetings=Meetings(),
+        files=Files(download),
+        ai=base.AiHandlers(),
+        system=System(),
     )
     return create_app(
         handlers, authenticate, options=AppOptions(validate_responses=validate_responses)

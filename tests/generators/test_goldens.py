@@ -50,7 +50,9 @@ def test_repository_generated_tree_is_current() -> None:
         for p, c in render_goldens().items()
     }
     drift = diff(config, rendered)
-    assert not drift, f"generated/ is stale ({drift.changed.keys() or drift.missing or drift.extra})"
+    assert not drift, (
+        f"generated/ is stale ({drift.changed.keys() or drift.missing or drift.extra})"
+    )
 
 
 def _tree(tmp_path: Path) -> Path:
@@ -67,8 +69,15 @@ def _tree(tmp_path: Path) -> Path:
 
 def test_goldens_type_check(tmp_path: Path) -> None:
     tree = _tree(tmp_path)
-    cmd = [sys.executable, "-m", "mypy", "--no-incremental", "--config-file", "pyproject.toml",
-           tree.name]
+    cmd = [
+        sys.executable,
+        "-m",
+        "mypy",
+        "--no-incremental",
+        "--config-file",
+        "pyproject.toml",
+        tree.name,
+    ]
     proc = subprocess.run(cmd, cwd=tmp_path, capture_output=True, text=True, timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Success" in proc.stdout

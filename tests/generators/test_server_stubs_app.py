@@ -68,7 +68,9 @@ def test_query_defaults_types_and_principal(client: httpx.Client) -> None:
     assert SEEN["list"] == {"type_": "my", "status": None, "page": 1, "limit": 20}
     assert SEEN["list_ctx"].user_id == "user_1"
     assert SEEN["list_ctx"].claims == {"role": "member"}
-    r = client.get("/meetings", params={"type": "history", "status": "ended", "page": 3}, headers=GOOD)
+    r = client.get(
+        "/meetings", params={"type": "history", "status": "ended", "page": 3}, headers=GOOD
+    )
     assert r.status_code == 200
     assert SEEN["list"]["status"] is MeetingStatus.ended
     assert SEEN["list"]["page"] == 3 and SEEN["list"]["type_"] == "history"
@@ -97,9 +99,7 @@ def test_invalid_parameter(client: httpx.Client, params: dict[str, str], field: 
         ([1, 2], 40004, "body"),
     ],
 )
-def test_body_validation_codes(
-    client: httpx.Client, body: object, code: int, field: str
-) -> None:
+def test_body_validation_codes(client: httpx.Client, body: object, code: int, field: str) -> None:
     status, got, details = error(client.post("/auth/register", json=body))
     assert (status, got) == (400, code)
     assert details is not None and details["field"] == field
@@ -132,6 +132,10 @@ def test_optional_body_absent_or_present(client: httpx.Client) -> None:
     assert r.status_code == 201
     assert isinstance(SEEN["create"], CreateMeetingRequest)
     assert r.json()["data"]["max_participants"] == 8
+    r = client.post(
+        "/meetings", content=b"null", headers={**GOOD, "Content-Type": "application/json"}
+    )
+    assert error(r) == (400, 40004, {"field": "body", "rule": "type"})  # null is not absent
 
 
 def test_path_param_and_optional_none_fields_are_omitted(client: httpx.Client) -> None:

@@ -77,7 +77,9 @@ class AppOptions:
 
 
 def _request() -> Request:
-    return Request(connexion.context.scope, connexion.context.receive)
+    """The Starlette request of the current operation (unwrapped from Connexion's proxies)."""
+    scope = connexion.context.scope._get_current_object()
+    return Request(scope, connexion.context.receive._get_current_object())
 
 
 def _context(request: Request) -> RequestContext:

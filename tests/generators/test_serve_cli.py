@@ -1,0 +1,76 @@
+"""`contractkit serve` as a real process on a real port."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from tests.generators.project import CLI, ROOT
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    port = free_port()
+    cmd = [*CLI, "serve", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"]
+    proc = subprocess.Popen(
+        [*cmd, *args],
+        cwd=ROOT,
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            if proc.poll() is not None:
+                out = proc.stdout.read().decode() if proc.stdout else ""
+                raise AssertionError(f"serve exited with {proc.returncode}:\n{out}")
+            try:
+                httpx.get(f"{url}/openapi.json", timeout=2)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        if proc.stdout:
+            proc.stdout.close()
+
+
+def test_serve_stubs_answers_501_in_the_contract_format() -> None:
+    with serving("--stubs") as url:
+        r = httpx.get(f"{url}/health", timeout=10)
+        assert r.status_code == 501
+        assert r.json()["code"] == 50101
+        assert httpx.get(f"{url}/ui/", timeout=10).status_code == 200
+
+
+def test_serve_configured_app(tmp_path: Path) -> None:
+    env = {"CONTRACTKIT_GC_TUNING": "false", "DATABASE_URL": ""}
+    with serving("--data-dir", str(tmp_path / "data"), env=env) as url:
+        r = httpx.get(f"{url}/health", timeout=30)
+        assert r.status_code == 200, r.text
+        assert r.json()["code"] == 0
+        assert httpx.get(f"{url}/ui/", timeout=10).status_code == 200
+        assert httpx.get(f"{url}/nope", timeout=10).json()["code"] == 40404
