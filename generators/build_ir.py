@@ -32,6 +32,14 @@ Json = Any
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 
 
+def status_code(key: str | int) -> int:
+    """A response key as an int: `404` -> 404, `4XX` -> 400, `default` -> 0."""
+    text = str(key).upper()
+    if text == "DEFAULT":
+        return 0
+    return int(text.replace("X", "0")) if text[:1].isdigit() else 0
+
+
 def py_identifier(name: str) -> str:
     """A safe Python identifier for a contract name (`type` -> `type_`)."""
     ident = re.sub(r"\W", "_", name)
@@ -160,7 +168,7 @@ class _Builder:
                 examples = {"default": media["example"], **examples}
             out.append(
                 Response(
-                    status=int(status),
+                    status=status_code(status),
                     description=resp.get("description", ""),
                     content_type=content_type,
                     schema_name=ref_name(schema["$ref"]) if schema and "$ref" in schema else None,

@@ -103,7 +103,8 @@ def _validate_openapi(doc: dict[str, Json], path: Path, diags: Diagnostics) -> N
     from openapi_spec_validator import OpenAPIV30SpecValidator  # ~0.2 s to import: lazily
 
     for err in OpenAPIV30SpecValidator(doc).iter_errors():
-        diags.add("OAS001", err.message, file=str(path), pointer=pointer(*err.absolute_path))
+        message = err.message.split("\n\n", 1)[0]
+        diags.add("OAS001", message, file=str(path), pointer=pointer(*err.absolute_path))
 
 
 def _validate_asyncapi(doc: dict[str, Json], path: Path, diags: Diagnostics) -> None:
@@ -145,12 +146,13 @@ def load_contracts(openapi_path: Path, asyncapi_path: Path, *, validate: bool = 
     asyncapi = _read_yaml(asyncapi_path, diags)
     if diags.has_errors:
         raise ContractError(diags)
-    if validate:
-        _validate_openapi(openapi, openapi_path, diags)
-        _validate_asyncapi(asyncapi, asyncapi_path, diags)
     contracts = Contracts(openapi_path, asyncapi_path, openapi, asyncapi, diags)
     _check_refs(contracts, openapi, openapi_path, diags)
     _check_refs(contracts, asyncapi, asyncapi_path, diags)
+    # The OpenAPI validator follows $refs itself and crashes on a dangling one: check refs first.
+    if validate and not diags.has_errors:
+        _validate_openapi(openapi, openapi_path, diags)
+        _validate_asyncapi(asyncapi, asyncapi_path, diags)
     if diags.has_errors:
         raise ContractError(diags)
     return contracts
