@@ -3,7 +3,7 @@
 Layout (outer Starlette app):
     /v1/ws            WebSocket (from `server_impl.ws.build_ws_endpoint(services)`, if present)
     /v1/openapi.json  the contract;  /v1/ui/  Swagger UI (when `settings.swagger_ui`)
-    /                 the generated Connexion AsyncApp serving every REST operation
+    (anything else)   the generated Connexion AsyncApp serving every REST operation
 Start-up (lifespan) applies the Alembic migrations, purges expired revocations, warms the
 Connexion app up, then tunes the garbage collector (`gc.freeze()` + higher thresholds).
 """
@@ -25,15 +25,17 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from sqlalchemy import delete
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, Mount, WebSocketRoute
+from starlette.routing import BaseRoute, WebSocketRoute
 
-from generated.server.app import CONTRACT, AppOptions
+from generated.server.app import CONTRACT, AppOptions, Authenticate, HandlerSet
 from generated.server.app import create_app as create_connexion_app
 from server_impl.db.migrate import upgrade
 from server_impl.db.models import RevokedToken
-from server_impl.events import MeetingEvents
+from server_impl.events import FanoutEvents, MeetingEvents
 from server_impl.handlers import build_handlers
-from server_impl.http.docs import docs_routes
+from server_impl.http import connexion_perf
+from server_impl.http.allow import AllowHeaderMiddleware, allowed_methods
+from server_impl.http.docs import docs_routes, load_contract
 from server_impl.http.limits import BodyLimitMiddleware, BodyTooLarge
 from server_impl.services import Services, build_services
 from server_impl.services.common import utcnow
@@ -48,16 +50,21 @@ DEFAULT_BODY_LIMIT = 24 * 1024 * 1024
 
 
 def create_app(settings: Settings | None = None, *, events: MeetingEvents | None = None) -> Any:
-    """Build the whole service for `settings` (default: from the environment)."""
+    """Build the whole service for `settings` (default: from the environment).
+
+    `events`, when given, also hears about REST joins, leaves and ends (besides the
+    WebSocket hub).
+    """
     settings = settings or Settings.from_env()
-    services = build_services(settings, events)
+    services = build_services(settings)
     connexion_app = build_connexion_app(services)
-    ws_endpoint = _websocket_endpoint(services)
+    ws_endpoint = _websocket_endpoint(services)  # the hub makes itself the listener
+    if events is not None:
+        services.set_events(FanoutEvents([services.events, events]))
     routes: list[BaseRoute] = []
     if ws_endpoint is not None:
         routes.append(WebSocketRoute("/v1/ws", ws_endpoint))
     routes += docs_routes(swagger_ui=settings.swagger_ui, contract=CONTRACT)
-    routes.append(Mount("/", app=connexion_app))
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
@@ -72,12 +79,17 @@ def create_app(settings: Settings | None = None, *, events: MeetingEvents | None
         lifespan=lifespan,
         middleware=[
             Middleware(
+                AllowHeaderMiddleware, table=allowed_methods(load_contract(CONTRACT), "/v1")
+            ),
+            Middleware(
                 BodyLimitMiddleware,
                 max_upload_bytes=settings.max_upload_bytes,
                 body_limit=max(DEFAULT_BODY_LIMIT, settings.max_upload_bytes),
-            )
+            ),
         ],
     )
+    # Everything else (any path, even one a route regex cannot match) goes to Connexion.
+    app.router.default = connexion_app
     app.state.services = services
     app.state.connexion = connexion_app
     return app
@@ -85,11 +97,23 @@ def create_app(settings: Settings | None = None, *, events: MeetingEvents | None
 
 def build_connexion_app(services: Services) -> AsyncApp:
     """The generated Connexion app wired to our handlers and token check."""
-    settings = services.settings
-    app = create_connexion_app(
+    return make_connexion_app(
         build_handlers(services),
         services.tokens.authenticate,
-        options=AppOptions(validate_responses=settings.validate_responses, swagger_ui=False),
+        validate_responses=services.settings.validate_responses,
+    )
+
+
+def make_connexion_app(
+    handlers: HandlerSet, authenticate: Authenticate, *, validate_responses: bool
+) -> AsyncApp:
+    """The generated app as we serve it: no per-request Swagger UI router, per-operation
+    caches of Connexion's decorator chain (`connexion_perf`), quiet 413s."""
+    connexion_perf.install()
+    app = create_connexion_app(
+        handlers,
+        authenticate,
+        options=AppOptions(validate_responses=validate_responses, swagger_ui=False),
     )
     # The spec and UI are served by `docs_routes`; drop the per-request Swagger UI router.
     app.middleware.middlewares = [

@@ -61,6 +61,28 @@ class RecordingEvents:
         self.events.append(("meeting_ended", meeting_id, ended_at))
 
 
+class FanoutEvents:
+    """Deliver every event to several listeners, in order (one failing never stops the rest)."""
+
+    def __init__(self, listeners: list[MeetingEvents]) -> None:
+        self.listeners = listeners
+
+    async def participant_joined(self, meeting_id: str, user_id: str) -> None:
+        """Forward."""
+        for listener in self.listeners:
+            await notify_safely("participant_joined", listener, meeting_id, user_id)
+
+    async def participant_left(self, meeting_id: str, user_id: str) -> None:
+        """Forward."""
+        for listener in self.listeners:
+            await notify_safely("participant_left", listener, meeting_id, user_id)
+
+    async def meeting_ended(self, meeting_id: str, ended_at: datetime) -> None:
+        """Forward."""
+        for listener in self.listeners:
+            await notify_safely("meeting_ended", listener, meeting_id, ended_at)
+
+
 async def notify_safely(coro_name: str, events: MeetingEvents, *args: object) -> None:
     """Call `events.<coro_name>(*args)`, logging (never raising) a listener failure."""
     try:

@@ -136,9 +136,7 @@ class LiveServer:
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_url = self.url + "/v1"
-        config = uvicorn.Config(
-            self.app, log_level="warning", lifespan="on"
-        )
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True
@@ -242,8 +240,11 @@ def register_user(client: httpx.Client, *, nickname: str = "测试用户", **ext
     )
 
 
+UserFactory = Callable[..., ApiUser]
+
+
 @pytest.fixture
-def make_user(api: httpx.Client) -> Callable[..., ApiUser]:
+def make_user(api: httpx.Client) -> UserFactory:
     """Register a new user on the shared server."""
 
     def factory(**kwargs: Any) -> ApiUser:

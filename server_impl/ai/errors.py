@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 # contract codes (contracts/meeting.openapi.yaml, x-error-codes)
+MISSING_FIELD = 40003
 INVALID_PARAMETER = 40004
 INVALID_AUDIO_BASE64 = 40006
 EMPTY_AUDIO = 40007
@@ -23,13 +24,14 @@ AI_TIMEOUT = 50302
 
 #: The contract's message for each code used here.
 MESSAGES: dict[int, str] = {
+    MISSING_FIELD: "缺少必填字段",
     INVALID_PARAMETER: "请求参数不合法",
     INVALID_AUDIO_BASE64: "音频数据不是有效的 Base64",
     EMPTY_AUDIO: "音频数据为空",
     AUDIO_TOO_LONG: "音频时长超出限制",
     AUDIO_FORMAT_MISMATCH: "音频格式与数据不符",
     AI_PROCESSING_FAILED: "AI 处理失败",
-    AI_BUSY: "AI 服务繁忙，请稍后再试",
+    AI_BUSY: "AI 服务繁忙，请稍后再试",  # noqa: RUF001 (the contract's text)
     AI_UNAVAILABLE: "AI 服务不可用",
     AI_TIMEOUT: "AI 处理超时",
 }
@@ -83,7 +85,9 @@ class AudioError(AIError):
 class EngineUnavailable(AIError):
     """An engine, model or language that is not installed (HTTP 503, code 50301)."""
 
-    def __init__(self, message: str | None = None, code: int = AI_UNAVAILABLE, **details: Any) -> None:
+    def __init__(
+        self, message: str | None = None, code: int = AI_UNAVAILABLE, **details: Any
+    ) -> None:
         super().__init__(code, message or MESSAGES[AI_UNAVAILABLE], 503, details or None)
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -1,11 +1,17 @@
 """Async engine and sessions for SQLite (WAL, embedded default) and PostgreSQL (asyncpg).
 
-Write transactions on SQLite start with `BEGIN IMMEDIATE`, so they queue on the busy timeout
-instead of failing with "database is locked" when two writers upgrade read locks at once.
+SQLite specifics (every aiosqlite call is a hop to the connection's thread, so round trips
+are what a request costs):
+- Read sessions run in autocommit: no BEGIN/ROLLBACK round trips; each SELECT is atomic.
+- Write transactions start with `BEGIN IMMEDIATE`, so two writers never deadlock upgrading
+  read locks ("database is locked"); within one process they also queue on an asyncio lock,
+  instead of sleeping in SQLite's busy handler (whose back-off reaches 100 ms per retry).
+  Other processes are still handled by the busy timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -37,6 +43,7 @@ class Database:
         self._read = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
         write_bind = engine.execution_options(sqlite_begin="IMMEDIATE")
         self._write = async_sessionmaker(write_bind, expire_on_commit=False, autoflush=False)
+        self._write_lock = asyncio.Lock() if self.is_sqlite else None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -46,8 +53,15 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A session inside one transaction, committed on success and rolled back on error."""
-        async with self._write() as session, session.begin():
+        """A session inside one transaction, committed on success and rolled back on error.
+
+        Do not open a `write()` inside another one (on SQLite that would wait forever).
+        """
+        if self._write_lock is None:
+            async with self._write() as session, session.begin():
+                yield session
+            return
+        async with self._write_lock, self._write() as session, session.begin():
             yield session
 
     async def dispose(self) -> None:
@@ -81,7 +95,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
-    """WAL, foreign keys and busy timeout per connection; explicit BEGIN per transaction."""
+    """WAL, foreign keys and busy timeout per connection; explicit BEGIN for writes."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -99,5 +113,6 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        mode = conn.get_execution_options().get("sqlite_begin")
+        if mode is not None:  # reads stay in autocommit
+            conn.exec_driver_sql(f"BEGIN {mode}")

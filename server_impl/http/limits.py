@@ -4,6 +4,9 @@
 - Otherwise bytes are counted as the app receives them; past the limit the app is cut off,
   the rest of the body is drained (up to `drain_cap` more bytes, so well-behaved clients read
   the answer instead of a reset) and 413 is sent, whatever the app would have answered.
+- A body without `Content-Length` (chunked) is spooled first (memory up to 1 MiB, then a
+  temporary file), counted the same way, and replayed with its real `Content-Length`:
+  Connexion treats a request without that header as having no body at all.
 
 Uploads (`POST /v1/meetings/{id}/files`) get `upload_limit` (the file cap plus multipart
 overhead) and code 41301 with `details.max_bytes`; every other request gets `body_limit`.
@@ -12,8 +15,10 @@ The exact per-file cap is checked again by the file service on the parsed file.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
+from tempfile import SpooledTemporaryFile
 
 import orjson
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -22,6 +27,8 @@ from generated.errors import ApiError
 from generated.models import ErrorCode
 
 MULTIPART_OVERHEAD = 64 * 1024
+SPOOL_MEMORY = 1024 * 1024
+REPLAY_CHUNK = 64 * 1024
 _UPLOAD_PATH = re.compile(r"^/v1/meetings/[^/]+/files/?$")
 
 
@@ -63,6 +70,13 @@ class BodyLimitMiddleware:
         if declared is not None and declared > limit:
             await _send_error(send, error)
             return
+        if declared is None and _header(scope, b"transfer-encoding") is not None:
+            spooled = await _spool(receive, limit, self.drain_cap)
+            if spooled is None:
+                await _send_error(send, error)
+                return
+            await self._replay(scope, spooled, send)
+            return
         state = {"received": 0, "exceeded": False, "replied": False}
 
         async def limited_receive() -> Message:
@@ -92,15 +106,73 @@ class BodyLimitMiddleware:
             state["replied"] = True
             await _send_error(send, error)
 
+    async def _replay(self, scope: Scope, spooled: SpooledTemporaryFile[bytes], send: Send) -> None:
+        """Hand a spooled body to the app as if it had come with a Content-Length."""
+        size = spooled.tell()
+        spooled.seek(0)
+        headers = [
+            (k, v)
+            for k, v in scope["headers"]
+            if k not in (b"transfer-encoding", b"content-length")
+        ]
+        headers.append((b"content-length", str(size).encode()))
+        replay_scope = {**scope, "headers": headers}
+        done = False
+
+        async def replay_receive() -> Message:
+            nonlocal done
+            if done:
+                return {"type": "http.disconnect"}
+            chunk = await asyncio.to_thread(spooled.read, REPLAY_CHUNK)
+            more = spooled.tell() < size
+            done = not more
+            return {"type": "http.request", "body": chunk, "more_body": more}
+
+        try:
+            await self.app(replay_scope, replay_receive, send)
+        finally:
+            spooled.close()
+
+
+def _header(scope: Scope, wanted: bytes) -> bytes | None:
+    for name, value in scope.get("headers", []):
+        if name == wanted:
+            return bytes(value)
+    return None
+
 
 def _content_length(scope: Scope) -> int | None:
-    for name, value in scope.get("headers", []):
-        if name == b"content-length":
-            try:
-                return int(value)
-            except ValueError:
-                return None
-    return None
+    value = _header(scope, b"content-length")
+    if value is None:
+        return None
+    try:
+        return int(value)
+    except ValueError:
+        return None
+
+
+async def _spool(
+    receive: Receive, limit: int, drain_cap: int
+) -> SpooledTemporaryFile[bytes] | None:
+    """The whole body in a spooled file, or None (after draining) when it passes `limit`."""
+    spooled: SpooledTemporaryFile[bytes] = SpooledTemporaryFile(max_size=SPOOL_MEMORY)  # noqa: SIM115
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            spooled.close()
+            if message.get("more_body", False):
+                await _drain(receive, drain_cap)
+            return None
+        if chunk:
+            await asyncio.to_thread(spooled.write, chunk)
+        if not message.get("more_body", False):
+            break
+    return spooled
 
 
 async def _drain(receive: Receive, cap: int) -> None:

@@ -163,6 +163,7 @@ class MeetingService:
     ) -> m.MeetingJoinInfo:
         """Join by number: 40402 unknown, 40903 ended, 40302 wrong password, 40902 full."""
         now = utcnow()
+        unchanged: list[m.Participant] | None = None  # set for an idempotent re-join
         async with self._db.read() as session:
             meeting = await session.scalar(select(Meeting).where(Meeting.live_number == number))
             if meeting is None:
@@ -170,12 +171,17 @@ class MeetingService:
                     select(Meeting.id).where(Meeting.meeting_number == number).limit(1)
                 )
                 raise ApiError(ErrorCode.MEETING_ENDED) if ever else _not_found()
+            if meeting.password_hash is None and await q.open_stay(session, meeting.id, user_id):
+                # Idempotent re-join: nothing changes, so no lock and no write.
+                unchanged = await q.present_participants(session, meeting.id)
         if effective_status(meeting, now, self._ttl)[0] == "ended":
             raise ApiError(ErrorCode.MEETING_ENDED)
         if meeting.password_hash is not None and (
             not password or not await self._passwords.verify(password, meeting.password_hash)
         ):
             raise ApiError(ErrorCode.WRONG_MEETING_PASSWORD)
+        if unchanged is not None:
+            return self._join_info(meeting_detail(meeting, unchanged, now, self._ttl), ws_url)
         async with self._db.write() as session:
             locked = await session.scalar(
                 select(Meeting).where(Meeting.id == meeting.id).with_for_update()
@@ -214,6 +220,9 @@ class MeetingService:
             )
         if joined_now:
             await notify_safely("participant_joined", self.events, locked.id, user_id)
+        return self._join_info(detail, ws_url)
+
+    def _join_info(self, detail: m.MeetingDetail, ws_url: str) -> m.MeetingJoinInfo:
         return m.MeetingJoinInfo(
             **dict(detail),
             ice_servers=[m.IceServer(**server) for server in self._settings.ice_servers],

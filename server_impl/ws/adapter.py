@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
+
 from generated.errors import ApiError
 from server_impl.db.models import ChatMessage
 from server_impl.services import Services
@@ -92,21 +94,21 @@ class ServicesBackend:
         except ApiError as exc:
             raise WsError(int(exc.code)) from None
 
-    async def save_chat_messages(self, meeting_id: str, messages: list[Json]) -> None:
-        """Insert a batch of chat messages in one transaction (ids and seqs are ours)."""
+    async def save_chat_messages(self, messages: list[Json]) -> None:
+        """Insert a batch of chat messages in one transaction, one multi-row statement."""
         rows = [
-            ChatMessage(
-                id=msg["message_id"],
-                meeting_id=meeting_id,
-                sender_id=msg["sender"]["id"],
-                content=msg["content"],
-                room_seq=msg["room_seq"],
-                created_at=parse_iso(msg["created_at"]),
-            )
+            {
+                "id": msg["message_id"],
+                "meeting_id": msg["room_id"],
+                "sender_id": msg["sender"]["id"],
+                "content": msg["content"],
+                "room_seq": msg["room_seq"],
+                "created_at": parse_iso(msg["created_at"]),
+            }
             for msg in messages
         ]
         async with self._s.db.write() as session:
-            session.add_all(rows)
+            await session.execute(insert(ChatMessage), rows)
 
     async def recent_chat(self, meeting_id: str, limit: int) -> tuple[list[Json], int]:
         """The last `limit` stored messages and the highest stored `room_seq`."""

@@ -63,8 +63,8 @@ class WsBackend(Protocol):
         """Persist the mute state (the REST participant list shows it)."""
         ...
 
-    async def save_chat_messages(self, meeting_id: str, messages: list[Json]) -> None:
-        """Persist chat messages (`ChatMessageData` JSON, `room_seq` included) in one go."""
+    async def save_chat_messages(self, messages: list[Json]) -> None:
+        """Persist chat messages (`ChatMessageData` JSON: `room_id`, `room_seq`, ...) at once."""
         ...
 
     async def recent_chat(self, meeting_id: str, limit: int) -> tuple[list[Json], int]:

@@ -111,7 +111,7 @@ async def on_chat_message(hub: Hub, conn: Connection, msg: Any) -> None:
     }
     room.emit("chat_message", data, time.monotonic())
     room.recent_chat.append(data)
-    hub.chat.add(room.id, data)
+    hub.chat.add(data)
 
 
 def _relay_target(hub: Hub, conn: Connection, data: Any) -> tuple[Room, Connection]:

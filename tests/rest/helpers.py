@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
+from conftest import TEST_SECRET, ApiUser
 from sqlalchemy import Executable, text
 
 from server_impl.db.engine import Database, create_engine
 from server_impl.settings import Settings
-from tests.conftest import TEST_SECRET, ApiUser
 
 
 def create_meeting(client: httpx.Client, user: ApiUser, **body: Any) -> dict[str, Any]:
@@ -91,7 +91,7 @@ def sql(settings: Settings, statement: str | Executable, **params: Any) -> list[
             async with db.write() as session:
                 stmt = text(statement) if isinstance(statement, str) else statement
                 result = await session.execute(stmt, params)
-                return list(result.all()) if result.returns_rows else []
+                return list(result.all()) if result.returns_rows else []  # type: ignore[attr-defined]
         finally:
             await db.dispose()
 

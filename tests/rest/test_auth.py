@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import httpx
 import jwt
 import pytest
+from conftest import ApiUser, LiveServer, UserFactory, register_user
 
-from tests.conftest import ApiUser, LiveServer, register_user
-from tests.rest.helpers import assert_error, claims_for, forge_token, sql
+from .helpers import assert_error, claims_for, forge_token, sql
 
 
 def me(api: httpx.Client, token: str) -> httpx.Response:
@@ -35,7 +36,9 @@ def test_register_returns_user_and_token_pair(api: httpx.Client) -> None:
     assert me(api, tokens["access_token"]).json()["data"]["id"] == user["id"]
 
 
-def test_register_same_email_in_other_case_is_409(api: httpx.Client, make_user) -> None:
+def test_register_same_email_in_other_case_is_409(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
     user = make_user()
     response = api.post(
         "/auth/register",
@@ -56,7 +59,9 @@ def test_register_same_email_in_other_case_is_409(api: httpx.Client, make_user) 
         ({"email": "a@example.com", "password": "Password123", "nickname": "   "}, 40004, None),
     ],
 )
-def test_register_validation_codes(api: httpx.Client, body, code, field) -> None:
+def test_register_validation_codes(
+    api: httpx.Client, body: dict[str, Any], code: int, field: str | None
+) -> None:
     error = assert_error(api.post("/auth/register", json=body), 400, code)
     if field is not None:
         assert error["details"]["field"] == field
@@ -67,7 +72,7 @@ def test_register_rejects_nul_in_nickname_with_400(api: httpx.Client) -> None:
     assert_error(api.post("/auth/register", json=body), 400, 40004)
 
 
-def test_passwords_are_stored_as_bcrypt(server: LiveServer, make_user) -> None:
+def test_passwords_are_stored_as_bcrypt(server: LiveServer, make_user: UserFactory) -> None:
     user = make_user()
     [(stored,)] = sql(server.settings, "SELECT password_hash FROM users WHERE id = :id", id=user.id)
     assert stored.startswith("$2b$") and user.password not in stored
@@ -80,7 +85,7 @@ def test_default_bcrypt_cost_is_at_least_12() -> None:
 
 
 # ---------------------------------------------------------------------- login
-def test_login_returns_fresh_tokens(api: httpx.Client, make_user) -> None:
+def test_login_returns_fresh_tokens(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     response = api.post("/auth/login", json={"email": user.email, "password": user.password})
     assert response.status_code == 200
@@ -90,7 +95,7 @@ def test_login_returns_fresh_tokens(api: httpx.Client, make_user) -> None:
     assert me(api, body["data"]["tokens"]["access_token"]).status_code == 200
 
 
-def test_login_email_is_case_insensitive(api: httpx.Client, make_user) -> None:
+def test_login_email_is_case_insensitive(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     response = api.post(
         "/auth/login", json={"email": user.email.upper(), "password": user.password}
@@ -98,7 +103,9 @@ def test_login_email_is_case_insensitive(api: httpx.Client, make_user) -> None:
     assert response.status_code == 200
 
 
-def test_wrong_password_and_unknown_email_answer_identically(api: httpx.Client, make_user) -> None:
+def test_wrong_password_and_unknown_email_answer_identically(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
     user = make_user()
     wrong = api.post("/auth/login", json={"email": user.email, "password": "Nope12345"})
     unknown = api.post(
@@ -108,7 +115,9 @@ def test_wrong_password_and_unknown_email_answer_identically(api: httpx.Client, 
     assert wrong.json() == unknown.json() == {"code": 40101, "message": "邮箱或密码错误"}
 
 
-def test_long_non_ascii_password_beyond_72_bytes_is_handled(api: httpx.Client, make_user) -> None:
+def test_long_non_ascii_password_beyond_72_bytes_is_handled(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
     user = make_user()
     long_password = "密码" * 60  # 360 UTF-8 bytes, within the contract's 128 characters
     response = api.post("/auth/login", json={"email": user.email, "password": long_password})
@@ -116,7 +125,9 @@ def test_long_non_ascii_password_beyond_72_bytes_is_handled(api: httpx.Client, m
 
 
 # ---------------------------------------------------------------------- refresh
-def test_refresh_rotates_and_a_used_refresh_token_is_rejected(api: httpx.Client, make_user) -> None:
+def test_refresh_rotates_and_a_used_refresh_token_is_rejected(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
     user = make_user()
     first = api.post("/auth/refresh", json={"refresh_token": user.refresh_token})
     assert first.status_code == 200
@@ -132,13 +143,13 @@ def test_refresh_rotates_and_a_used_refresh_token_is_rejected(api: httpx.Client,
     )
 
 
-def test_access_token_cannot_refresh(api: httpx.Client, make_user) -> None:
+def test_access_token_cannot_refresh(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     response = api.post("/auth/refresh", json={"refresh_token": user.access_token})
     assert_error(response, 401, 40103)
 
 
-def test_refresh_token_cannot_authenticate(api: httpx.Client, make_user) -> None:
+def test_refresh_token_cannot_authenticate(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     assert_error(me(api, user.refresh_token), 401, 40103)
 
@@ -148,7 +159,7 @@ def test_garbage_refresh_token_is_401(api: httpx.Client) -> None:
 
 
 # ---------------------------------------------------------------------- logout
-def test_logout_revokes_the_access_token(api: httpx.Client, make_user) -> None:
+def test_logout_revokes_the_access_token(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     response = api.post("/auth/logout", headers=user.headers)
     assert response.status_code == 200
@@ -158,7 +169,7 @@ def test_logout_revokes_the_access_token(api: httpx.Client, make_user) -> None:
     assert api.post("/auth/refresh", json={"refresh_token": user.refresh_token}).status_code == 200
 
 
-def test_logout_with_refresh_token_revokes_both(api: httpx.Client, make_user) -> None:
+def test_logout_with_refresh_token_revokes_both(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     response = api.post(
         "/auth/logout", json={"refresh_token": user.refresh_token}, headers=user.headers
@@ -167,7 +178,9 @@ def test_logout_with_refresh_token_revokes_both(api: httpx.Client, make_user) ->
     assert_error(api.post("/auth/refresh", json={"refresh_token": user.refresh_token}), 401, 40103)
 
 
-def test_logout_ignores_someone_elses_refresh_token(api: httpx.Client, make_user) -> None:
+def test_logout_ignores_someone_elses_refresh_token(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
     alice, bob = make_user(), make_user()
     response = api.post(
         "/auth/logout", json={"refresh_token": bob.refresh_token}, headers=alice.headers
@@ -181,25 +194,27 @@ def test_logout_without_token_is_401(api: httpx.Client) -> None:
 
 
 # ---------------------------------------------------------------------- token attacks
-def test_alg_none_token_is_rejected(api: httpx.Client, make_user) -> None:
+def test_alg_none_token_is_rejected(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     token = forge_token(claims_for(user.id), alg="none")
     assert_error(me(api, token), 401, 40103)
 
 
-def test_token_signed_with_another_key_is_rejected(api: httpx.Client, make_user) -> None:
+def test_token_signed_with_another_key_is_rejected(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
     user = make_user()
     token = forge_token(claims_for(user.id), secret="another-secret-" + "y" * 40)
     assert_error(me(api, token), 401, 40103)
 
 
-def test_token_with_other_algorithm_is_rejected(api: httpx.Client, make_user) -> None:
+def test_token_with_other_algorithm_is_rejected(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     token = jwt.encode(claims_for(user.id), "k" * 64, algorithm="HS512")
     assert_error(me(api, token), 401, 40103)
 
 
-def test_expired_token_is_40102(api: httpx.Client, make_user) -> None:
+def test_expired_token_is_40102(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     past = int(time.time()) - 7200
     token = forge_token(claims_for(user.id, iat=past, exp=past + 3600))
@@ -217,20 +232,24 @@ def test_expired_token_is_40102(api: httpx.Client, make_user) -> None:
         {"sub": "user_000000000000000000000000"},
     ],
 )
-def test_tokens_with_wrong_claims_are_rejected(api: httpx.Client, make_user, change) -> None:
+def test_tokens_with_wrong_claims_are_rejected(
+    api: httpx.Client, make_user: UserFactory, change: dict[str, Any]
+) -> None:
     user = make_user()
     assert_error(me(api, forge_token(claims_for(user.id, **change))), 401, 40103)
 
 
 @pytest.mark.parametrize("missing", ["jti", "typ", "exp", "iat", "aud", "iss", "ver"])
-def test_tokens_missing_a_claim_are_rejected(api: httpx.Client, make_user, missing) -> None:
+def test_tokens_missing_a_claim_are_rejected(
+    api: httpx.Client, make_user: UserFactory, missing: str
+) -> None:
     user = make_user()
     claims = claims_for(user.id)
     del claims[missing]
     assert_error(me(api, forge_token(claims)), 401, 40103)
 
 
-def test_correctly_forged_token_is_accepted(api: httpx.Client, make_user) -> None:
+def test_correctly_forged_token_is_accepted(api: httpx.Client, make_user: UserFactory) -> None:
     """The attack tests above are meaningful: the same forging with the right key works."""
     user = make_user()
     assert me(api, forge_token(claims_for(user.id))).status_code == 200

@@ -7,21 +7,22 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from conftest import LiveServer, ServerFactory, register_user
 from sqlalchemy import update
 
 from server_impl.db.models import LoginAttempt
-from tests.conftest import LiveServer, register_user
-from tests.rest.helpers import assert_error, sql
+
+from .helpers import assert_error, sql
 
 
 @pytest.fixture(scope="module")
-def strict_server(start_server) -> LiveServer:
+def strict_server(start_server: ServerFactory) -> LiveServer:
     """The seed's numbers: 5 logins per minute per IP, 5 registrations per minute per IP."""
     return start_server(login_rate_limit=5, register_rate_limit=5, lockout_threshold=100)
 
 
 @pytest.fixture(scope="module")
-def lockout_server(start_server) -> LiveServer:
+def lockout_server(start_server: ServerFactory) -> LiveServer:
     """Lock after 5 consecutive failures for 15 minutes; no IP limit in the way."""
     return start_server(lockout_threshold=5, lockout_seconds=900)
 

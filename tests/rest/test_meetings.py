@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import httpx
 import pytest
+from conftest import ApiUser, LiveServer, UserFactory
 from sqlalchemy import update
 
 from server_impl.db.models import Meeting
-from tests.conftest import ApiUser, LiveServer
-from tests.rest.helpers import assert_error, create_meeting, join, sql
+
+from .helpers import assert_error, create_meeting, join, sql
 
 
 # ---------------------------------------------------------------------- create
-def test_create_with_defaults(api: httpx.Client, make_user) -> None:
+def test_create_with_defaults(api: httpx.Client, make_user: UserFactory) -> None:
     host = make_user()
     response = api.post("/meetings", headers=host.headers)
     assert response.status_code == 201 and response.json()["message"] == "会议创建成功"
@@ -26,7 +28,7 @@ def test_create_with_defaults(api: httpx.Client, make_user) -> None:
     assert data["title"] is None and data["started_at"] is None and data["ended_at"] is None
 
 
-def test_create_with_title_password_and_capacity(api: httpx.Client, make_user) -> None:
+def test_create_with_title_password_and_capacity(api: httpx.Client, make_user: UserFactory) -> None:
     host = make_user()
     data = create_meeting(api, host, title="每周例会", password="123456", max_participants=8)
     assert data["title"] == "每周例会" and data["has_password"] is True
@@ -47,7 +49,7 @@ def test_create_with_title_password_and_capacity(api: httpx.Client, make_user) -
     ],
 )
 def test_create_rejects_mass_assignment_and_out_of_range(
-    api: httpx.Client, make_user, body
+    api: httpx.Client, make_user: UserFactory, body: dict[str, Any]
 ) -> None:
     host = make_user()
     response = api.post("/meetings", json=body, headers=host.headers)
@@ -55,7 +57,7 @@ def test_create_rejects_mass_assignment_and_out_of_range(
     assert response.json()["code"] in (40003, 40004)
 
 
-def test_meeting_numbers_are_distinct(api: httpx.Client, make_user) -> None:
+def test_meeting_numbers_are_distinct(api: httpx.Client, make_user: UserFactory) -> None:
     host = make_user()
     numbers = {create_meeting(api, host)["meeting_number"] for _ in range(30)}
     assert len(numbers) == 30
@@ -63,7 +65,7 @@ def test_meeting_numbers_are_distinct(api: httpx.Client, make_user) -> None:
 
 # ---------------------------------------------------------------------- join
 def test_join_returns_detail_ice_servers_and_ws_url(
-    api: httpx.Client, server: LiveServer, make_user
+    api: httpx.Client, server: LiveServer, make_user: UserFactory
 ) -> None:
     host, guest = make_user(), make_user(nickname="访客")
     meeting = create_meeting(api, host)
@@ -80,7 +82,7 @@ def test_join_returns_detail_ice_servers_and_ws_url(
     assert data["ws_url"] == f"ws://127.0.0.1:{server.port}/v1/ws"
 
 
-def test_join_is_idempotent(api: httpx.Client, make_user) -> None:
+def test_join_is_idempotent(api: httpx.Client, make_user: UserFactory) -> None:
     host = make_user()
     meeting = create_meeting(api, host)
     first = join(api, host, meeting["meeting_number"])
@@ -90,7 +92,7 @@ def test_join_is_idempotent(api: httpx.Client, make_user) -> None:
     assert second.json()["data"]["participants"] == first.json()["data"]["participants"]
 
 
-def test_join_checks_the_meeting_password(api: httpx.Client, make_user) -> None:
+def test_join_checks_the_meeting_password(api: httpx.Client, make_user: UserFactory) -> None:
     host, guest = make_user(), make_user()
     number = create_meeting(api, host, password="s3cret!")["meeting_number"]
     assert_error(join(api, guest, number), 403, 40302)
@@ -98,7 +100,7 @@ def test_join_checks_the_meeting_password(api: httpx.Client, make_user) -> None:
     assert join(api, guest, number, password="s3cret!").status_code == 200
 
 
-def test_join_unknown_number_is_404(api: httpx.Client, make_user) -> None:
+def test_join_unknown_number_is_404(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     host = make_user()
     numbers = {create_meeting(api, host)["meeting_number"]}
@@ -107,12 +109,14 @@ def test_join_unknown_number_is_404(api: httpx.Client, make_user) -> None:
 
 
 @pytest.mark.parametrize("number", ["12345678", "1234567890", "abcdefghi"])
-def test_join_with_malformed_number_is_400(api: httpx.Client, make_user, number: str) -> None:
+def test_join_with_malformed_number_is_400(
+    api: httpx.Client, make_user: UserFactory, number: str
+) -> None:
     user = make_user()
     assert_error(join(api, user, number), 400, 40004)
 
 
-def test_meeting_full_at_capacity(api: httpx.Client, make_user) -> None:
+def test_meeting_full_at_capacity(api: httpx.Client, make_user: UserFactory) -> None:
     host = make_user()
     number = create_meeting(api, host, max_participants=2)["meeting_number"]
     assert join(api, make_user(), number).status_code == 200
@@ -120,14 +124,14 @@ def test_meeting_full_at_capacity(api: httpx.Client, make_user) -> None:
     assert_error(join(api, make_user(), number), 409, 40902)
 
 
-def test_default_capacity_is_four(api: httpx.Client, make_user) -> None:
+def test_default_capacity_is_four(api: httpx.Client, make_user: UserFactory) -> None:
     host = make_user()
     number = create_meeting(api, host)["meeting_number"]
     codes = [join(api, make_user(), number).status_code for _ in range(5)]
     assert codes == [200, 200, 200, 200, 409]
 
 
-def test_leaving_frees_a_seat(api: httpx.Client, make_user) -> None:
+def test_leaving_frees_a_seat(api: httpx.Client, make_user: UserFactory) -> None:
     host = make_user()
     meeting = create_meeting(api, host, max_participants=2)
     first, second, third = make_user(), make_user(), make_user()
@@ -139,7 +143,7 @@ def test_leaving_frees_a_seat(api: httpx.Client, make_user) -> None:
 
 # ---------------------------------------------------------------------- detail, leave, end
 def test_detail_for_creator_and_participants_404_for_others(
-    api: httpx.Client, make_user
+    api: httpx.Client, make_user: UserFactory
 ) -> None:
     host, guest, stranger = make_user(), make_user(), make_user()
     meeting = create_meeting(api, host)
@@ -151,7 +155,7 @@ def test_detail_for_creator_and_participants_404_for_others(
     assert_error(api.get(f"/meetings/{meeting['id']}", headers=stranger.headers), 404, 40402)
 
 
-def test_leave(api: httpx.Client, make_user) -> None:
+def test_leave(api: httpx.Client, make_user: UserFactory) -> None:
     host, guest = make_user(), make_user()
     meeting = create_meeting(api, host)
     join(api, guest, meeting["meeting_number"])
@@ -166,7 +170,7 @@ def test_leave(api: httpx.Client, make_user) -> None:
     assert_error(again, 404, 40402)
 
 
-def test_leave_a_meeting_never_joined_is_404(api: httpx.Client, make_user) -> None:
+def test_leave_a_meeting_never_joined_is_404(api: httpx.Client, make_user: UserFactory) -> None:
     host, stranger = make_user(), make_user()
     meeting = create_meeting(api, host)
     assert_error(api.post(f"/meetings/{meeting['id']}/leave", headers=stranger.headers), 404, 40402)
@@ -174,7 +178,7 @@ def test_leave_a_meeting_never_joined_is_404(api: httpx.Client, make_user) -> No
 
 
 def test_end_by_creator_removes_everyone_and_blocks_joins(
-    api: httpx.Client, make_user
+    api: httpx.Client, make_user: UserFactory
 ) -> None:
     host, guest, late = make_user(), make_user(), make_user()
     meeting = create_meeting(api, host)
@@ -191,7 +195,7 @@ def test_end_by_creator_removes_everyone_and_blocks_joins(
     assert_error(api.post(f"/meetings/{meeting['id']}/leave", headers=guest.headers), 404, 40402)
 
 
-def test_only_the_creator_can_end(api: httpx.Client, make_user) -> None:
+def test_only_the_creator_can_end(api: httpx.Client, make_user: UserFactory) -> None:
     host, guest, stranger = make_user(), make_user(), make_user()
     meeting = create_meeting(api, host)
     join(api, guest, meeting["meeting_number"])
@@ -207,14 +211,16 @@ def test_only_the_creator_can_end(api: httpx.Client, make_user) -> None:
 )
 @pytest.mark.parametrize(("method", "suffix"), [("get", ""), ("post", "/leave"), ("post", "/end")])
 def test_unknown_meeting_ids_are_404(
-    api: httpx.Client, make_user, meeting_id: str, method: str, suffix: str
+    api: httpx.Client, make_user: UserFactory, meeting_id: str, method: str, suffix: str
 ) -> None:
     user = make_user()
     response = api.request(method, f"/meetings/{meeting_id}{suffix}", headers=user.headers)
     assert_error(response, 404, 40402)
 
 
-def test_meeting_id_longer_than_the_contract_allows_is_400(api: httpx.Client, make_user) -> None:
+def test_meeting_id_longer_than_the_contract_allows_is_400(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
     user = make_user()
     assert_error(api.get("/meetings/" + "x" * 65, headers=user.headers), 400, 40004)
 
@@ -226,7 +232,7 @@ def _age(server: LiveServer, meeting_id: str, hours: float) -> None:
 
 
 def test_an_unstarted_meeting_expires_after_24_hours(
-    api: httpx.Client, server: LiveServer, make_user
+    api: httpx.Client, server: LiveServer, make_user: UserFactory
 ) -> None:
     host, guest = make_user(), make_user()
     meeting = create_meeting(api, host)
@@ -241,7 +247,7 @@ def test_an_unstarted_meeting_expires_after_24_hours(
 
 
 def test_a_started_meeting_does_not_expire(
-    api: httpx.Client, server: LiveServer, make_user
+    api: httpx.Client, server: LiveServer, make_user: UserFactory
 ) -> None:
     host, guest = make_user(), make_user()
     meeting = create_meeting(api, host)
@@ -251,13 +257,14 @@ def test_a_started_meeting_does_not_expire(
 
 
 # ---------------------------------------------------------------------- list
-def _list(api: httpx.Client, user: ApiUser, **params) -> dict:
+def _list(api: httpx.Client, user: ApiUser, **params: str | int) -> dict[str, Any]:
     response = api.get("/meetings", params=params, headers=user.headers)
     assert response.status_code == 200, response.text
-    return response.json()["data"]
+    data: dict[str, Any] = response.json()["data"]
+    return data
 
 
-def test_list_my_history_status_and_pagination(api: httpx.Client, make_user) -> None:
+def test_list_my_history_status_and_pagination(api: httpx.Client, make_user: UserFactory) -> None:
     host, guest = make_user(), make_user()
     created = [create_meeting(api, host, title=f"m{i}") for i in range(5)]
     join(api, guest, created[0]["meeting_number"])
@@ -292,7 +299,9 @@ def test_list_my_history_status_and_pagination(api: httpx.Client, make_user) -> 
     "params",
     [{"type": "all"}, {"status": "paused"}, {"page": 0}, {"limit": 101}, {"limit": "x"}],
 )
-def test_list_rejects_bad_parameters(api: httpx.Client, make_user, params) -> None:
+def test_list_rejects_bad_parameters(
+    api: httpx.Client, make_user: UserFactory, params: dict[str, Any]
+) -> None:
     user = make_user()
     response = api.get("/meetings", params=params, headers=user.headers)
     assert_error(response, 400, 40004)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
+from conftest import UserFactory
 
-from tests.rest.helpers import assert_error
+from .helpers import assert_error
 
 
-def test_get_current_user(api: httpx.Client, make_user) -> None:
+def test_get_current_user(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     response = api.get("/users/me", headers=user.headers)
     assert response.status_code == 200
@@ -17,7 +20,7 @@ def test_get_current_user(api: httpx.Client, make_user) -> None:
     assert body["data"]["id"] == user.id and body["data"]["email"] == user.email
 
 
-def test_patch_nickname_keeps_avatar(api: httpx.Client, make_user) -> None:
+def test_patch_nickname_keeps_avatar(api: httpx.Client, make_user: UserFactory) -> None:
     user = make_user()
     first = api.patch(
         "/users/me", json={"avatar": "https://cdn.example.com/a.jpg"}, headers=user.headers
@@ -29,7 +32,9 @@ def test_patch_nickname_keeps_avatar(api: httpx.Client, make_user) -> None:
     assert data["updated_at"] >= data["created_at"]
 
 
-def test_patch_avatar_null_clears_it_and_keeps_nickname(api: httpx.Client, make_user) -> None:
+def test_patch_avatar_null_clears_it_and_keeps_nickname(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
     user = make_user(nickname="王五")
     api.patch("/users/me", json={"avatar": "https://cdn.example.com/a.jpg"}, headers=user.headers)
     response = api.patch("/users/me", json={"avatar": None}, headers=user.headers)
@@ -42,7 +47,7 @@ def test_patch_avatar_null_clears_it_and_keeps_nickname(api: httpx.Client, make_
     [{}, {"email": "x@example.com"}, {"nickname": "ok", "id": "user_x"}, {"nickname": None}],
 )
 def test_patch_rejects_empty_unknown_and_protected_fields(
-    api: httpx.Client, make_user, body
+    api: httpx.Client, make_user: UserFactory, body: dict[str, Any]
 ) -> None:
     user = make_user()
     response = api.patch("/users/me", json=body, headers=user.headers)
@@ -52,7 +57,7 @@ def test_patch_rejects_empty_unknown_and_protected_fields(
 
 
 def test_change_password_then_old_tokens_die_and_new_password_works(
-    api: httpx.Client, make_user
+    api: httpx.Client, make_user: UserFactory
 ) -> None:
     user = make_user()
     response = api.put(
@@ -71,7 +76,9 @@ def test_change_password_then_old_tokens_die_and_new_password_works(
     assert new.status_code == 200
 
 
-def test_change_password_with_wrong_old_password_is_40011(api: httpx.Client, make_user) -> None:
+def test_change_password_with_wrong_old_password_is_40011(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
     user = make_user()
     response = api.put(
         "/users/me/password",
@@ -82,7 +89,9 @@ def test_change_password_with_wrong_old_password_is_40011(api: httpx.Client, mak
     assert api.get("/users/me", headers=user.headers).status_code == 200
 
 
-def test_change_password_applies_the_password_rules(api: httpx.Client, make_user) -> None:
+def test_change_password_applies_the_password_rules(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
     user = make_user()
     response = api.put(
         "/users/me/password",

@@ -251,6 +251,8 @@ class User:
     nickname: str
     token: str
     refresh_token: str
+    email: str = ""
+    password: str = ""
 
 
 @dataclass
@@ -287,7 +289,23 @@ class World:
         assert resp.status_code == 201, resp.text
         data = resp.json()["data"]
         tokens = data["tokens"]
-        return User(data["user"]["id"], nickname, tokens["access_token"], tokens["refresh_token"])
+        return User(
+            data["user"]["id"],
+            nickname,
+            tokens["access_token"],
+            tokens["refresh_token"],
+            body["email"],
+            body["password"],
+        )
+
+    async def login(self, user: User) -> User:
+        """Log in over REST (`POST /auth/login`): the user with fresh tokens."""
+        body = {"email": user.email, "password": user.password}
+        resp = await self.rest.http.post("/auth/login", json=body)
+        assert resp.status_code == 200, resp.text
+        tokens = resp.json()["data"]["tokens"]
+        user.token, user.refresh_token = tokens["access_token"], tokens["refresh_token"]
+        return user
 
     async def meeting(self, size: int = 2, *, join: bool = True, **join_body: Any) -> Meeting:
         """A meeting created by a new user, with `size` users admitted (when `join`)."""

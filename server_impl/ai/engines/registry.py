@@ -143,7 +143,7 @@ def resolve_language(requested: str | None, langs: dict[str, LanguageModel]) -> 
     if code is None:
         available = sorted(langs)
         raise EngineUnavailable(
-            f"AI 服务不可用：不支持的识别语言 {wanted}（可用：{', '.join(available) or '无'}）",
+            f"AI 服务不可用: 不支持的识别语言 {wanted} (可用: {', '.join(available) or '-'})",
             language=wanted,
             available_languages=available,
         )

@@ -1,0 +1,1 @@
+"""REST benchmarks: the meeting API (Connexion) against a bare Starlette baseline."""

@@ -1,0 +1,206 @@
+"""WebSocket load benchmark: our server vs a bare `websockets.broadcast` server, side by side.
+
+The server under test is pinned to core 0 (`taskset`), this process (the open-loop load
+client) to core 1. Figures printed at the end, and saved as JSON:
+
+- capacity: authenticated connections (rooms of 4) one process holds, memory per connection;
+- chat broadcast latency p50/p99/max at the offered loads, and the saturation point, for ours
+  and for the bare server (the ceiling), permessage-deflate on;
+- join latency (REST join -> socket connected -> join_room -> peer's user_joined), idle and
+  under load;
+- aiortc data channel open time through our relay;
+- server memory under connection churn.
+
+    .venv/bin/python -m benchmarks.ws.run                    # the full run (~10 min)
+    .venv/bin/python -m benchmarks.ws.run --quick            # a small smoke run
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import tempfile
+import time
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from benchmarks.ws import scenarios as sc
+from benchmarks.ws.population import Member, Rest, populate
+from benchmarks.ws.servers import ServerProcess
+
+SERVER_CORE, CLIENT_CORE = 0, 1
+GOALS = {
+    "connections": 10_000,
+    "p99_ms_at_4000": 50.0,
+    "saturation_ratio": 0.7,
+    "join_p50_ms": 5.0,
+    "join_p99_ms_under_load": 50.0,
+    "rtc_open_ms": 150.0,
+}
+
+
+def log(line: str) -> None:
+    print(line, flush=True)
+
+
+async def bench_ours(args: argparse.Namespace, out: dict[str, Any]) -> None:
+    data_dir = Path(tempfile.mkdtemp(prefix="ck-bench-data-"))
+    server = ServerProcess(
+        "ours", "benchmarks.ws.serve_ours", SERVER_CORE, ["--data-dir", str(data_dir)]
+    )
+    server.start()
+    log(f"ours: pid {server.pid}, CPUs {server.threads_cpu_affinity()}, port {server.port}")
+    rest = Rest(f"http://{sc.HOST}:{server.port}/v1")
+    try:
+        t0 = time.perf_counter()
+        rooms = await populate(rest, args.connections)
+        pairs = await make_pairs(rest, args.join_samples * 2)
+        took = time.perf_counter() - t0
+        log(f"ours: {args.connections} users in {len(rooms)} rooms ({took:.0f} s)")
+        members = [m for room in rooms for m in room]
+        conns, cap = await sc.capacity(server, members)
+        out["capacity"] = cap
+        log(f"capacity: {cap}")
+        keep = args.latency_connections
+        await sc.close_all(conns[keep:])
+        conns = conns[:keep]
+        await asyncio.sleep(3)
+        gc.collect()
+        gc.freeze()
+        log(f"ours: chat sweep over {len(conns)} connections (rooms of 4, deflate on)")
+        results = await sc.sweep(conns, args.rates, args.duration, 4, server, log)
+        out["ours_sweep"] = [asdict(r) | {"achieved": r.achieved} for r in results]
+        idle = await sc.join_latency(rest, server.port, pairs[: args.join_samples])
+        out["join_idle"] = sc.summarize(idle)
+        loaded, sent = await sc.join_latency_under_load(
+            rest, server.port, pairs[args.join_samples :], conns, args.join_load
+        )
+        out["join_under_load"] = sc.summarize(loaded) | {"load_msgs_sent": sent}
+        log(f"join latency idle {out['join_idle']}")
+        log(f"join latency under {args.join_load:.0f} msg/s {out['join_under_load']}")
+        out["rtc_open_ms"] = sc.summarize(
+            await sc.rtc_open_times(server.port, rest, args.rtc_tries)
+        )
+        log(f"aiortc data channel open: {out['rtc_open_ms']}")
+        spare = rooms[keep // 4 :][: max(1, args.churn_connections // 4)]
+        out["churn_rss_mb"] = await sc.churn(server, spare, args.churn_cycles)
+        churned = sum(len(r) for r in spare)
+        log(f"churn ({churned} sockets x {args.churn_cycles}): RSS {out['churn_rss_mb']} MB")
+        await sc.close_all(conns)
+        out["ours_gc_log"] = [line for line in server.log().splitlines() if "gc:" in line]
+    finally:
+        await rest.aclose()
+        server.stop()
+
+
+async def make_pairs(rest: Rest, count: int) -> list[tuple[Member, Member, str]]:
+    """(host admitted over REST, joiner not yet admitted, meeting number) per join sample."""
+
+    async def pair(i: int) -> tuple[Member, Member, str]:
+        host, joiner = await rest.register(f"h{i}"), await rest.register(f"j{i}")
+        room_id, number = await rest.create_meeting(host, 2)
+        await rest.join(host, number)
+        host.room_id = joiner.room_id = room_id
+        return host, joiner, number
+
+    return list(await asyncio.gather(*(pair(i) for i in range(count))))
+
+
+async def bench_bare(args: argparse.Namespace, out: dict[str, Any]) -> None:
+    server = ServerProcess("bare", "benchmarks.ws.bare_server", SERVER_CORE)
+    server.start()
+    log(f"bare: pid {server.pid}, CPUs {server.threads_cpu_affinity()}, port {server.port}")
+    try:
+        room_ids = [f"room{i // 4}" for i in range(args.latency_connections)]
+        conns = await sc.gather_limited([sc.connect_bare(server.port, r) for r in room_ids])
+        log(f"bare: chat sweep over {len(conns)} connections")
+        results = await sc.sweep(conns, args.rates, args.duration, 4, server, log)
+        out["bare_sweep"] = [asdict(r) | {"achieved": r.achieved} for r in results]
+        await sc.close_all(conns)
+    finally:
+        server.stop()
+
+
+def report(out: dict[str, Any]) -> None:
+    ours, bare = out.get("ours_sweep", []), out.get("bare_sweep", [])
+    sat_ours = max((r["achieved"] for r in ours), default=0.0)
+    sat_bare = max((r["achieved"] for r in bare), default=0.0)
+    at4000 = next((r for r in ours if r["offered"] == 4000), None)
+    cap = out.get("capacity", {})
+    rows = [
+        ("connections held (rooms of 4)", cap.get("alive"), f">= {GOALS['connections']}"),
+        ("memory per connection (KB)", cap.get("kb_per_connection"), "-"),
+        (
+            "p99 at 4,000 msg/s (ms)",
+            at4000 and round(at4000["p99"], 2),
+            f"<= {GOALS['p99_ms_at_4000']}",
+        ),
+        ("saturation ours (msg/s)", round(sat_ours), "-"),
+        ("saturation bare websockets (msg/s)", round(sat_bare), "-"),
+        (
+            "ratio ours / bare",
+            round(sat_ours / sat_bare, 2) if sat_bare else None,
+            f">= {GOALS['saturation_ratio']}",
+        ),
+        ("join p50 idle (ms)", out.get("join_idle", {}).get("p50"), f"<= {GOALS['join_p50_ms']}"),
+        (
+            "join p99 under load (ms)",
+            out.get("join_under_load", {}).get("p99"),
+            f"<= {GOALS['join_p99_ms_under_load']}",
+        ),
+        (
+            "aiortc data channel open p50 (ms)",
+            out.get("rtc_open_ms", {}).get("p50"),
+            f"<= {GOALS['rtc_open_ms']}",
+        ),
+        (
+            "churn RSS first -> last (MB)",
+            out.get("churn_rss_mb") and f"{out['churn_rss_mb'][0]} -> {out['churn_rss_mb'][-1]}",
+            "flat",
+        ),
+    ]
+    log("\n=== benchmarks/ws results ===")
+    for name, value, goal in rows:
+        log(f"{name:<40} {value!s:>18}   goal {goal}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--connections", type=int, default=10_000)
+    parser.add_argument("--latency-connections", type=int, default=5_000)
+    parser.add_argument("--rates", default="1000,2000,4000,6000,8000,10000,12000,16000")
+    parser.add_argument("--duration", type=float, default=5.0)
+    parser.add_argument("--join-samples", type=int, default=100)
+    parser.add_argument("--join-load", type=float, default=2000)
+    parser.add_argument("--rtc-tries", type=int, default=10)
+    parser.add_argument("--churn-connections", type=int, default=1000)
+    parser.add_argument("--churn-cycles", type=int, default=8)
+    parser.add_argument("--only", choices=["ours", "bare"], default=None)
+    parser.add_argument("--quick", action="store_true", help="small numbers, for a smoke run")
+    parser.add_argument("--output", type=Path, default=Path("benchmarks/ws/results.json"))
+    args = parser.parse_args()
+    if args.quick:
+        args.connections, args.latency_connections, args.rates = 400, 200, "200,400"
+        args.duration, args.join_samples, args.rtc_tries = 2.0, 10, 2
+        args.churn_connections, args.churn_cycles, args.join_load = 100, 2, 200
+    args.rates = [float(r) for r in str(args.rates).split(",")]
+    os.sched_setaffinity(0, {CLIENT_CORE})
+    out: dict[str, Any] = {"args": {k: v for k, v in vars(args).items() if k != "output"}}
+    import uvloop
+
+    if args.only in (None, "ours"):
+        uvloop.run(bench_ours(args, out))
+    if args.only in (None, "bare"):
+        uvloop.run(bench_bare(args, out))
+    args.output.write_text(json.dumps(out, indent=2, default=str) + "\n")
+    report(out)
+
+
+if __name__ == "__main__":
+    main()

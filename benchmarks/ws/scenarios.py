@@ -1,0 +1,233 @@
+"""The measured scenarios: capacity and memory, chat latency sweep, join latency, WebRTC data
+channel open time, memory under churn. Each returns plain numbers for the report."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import statistics
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import websockets
+
+from benchmarks.ws.load import (
+    PhaseResult,
+    background_load,
+    envelope,
+    expect,
+    on_message,
+    percentile,
+    run_rate,
+)
+from benchmarks.ws.population import Member, Rest
+from benchmarks.ws.servers import ServerProcess
+from benchmarks.ws.wsclient import WsConn
+
+HOST = "127.0.0.1"
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "ws"))
+
+
+async def gather_limited(coros: list[Awaitable[Any]], limit: int = 100) -> list[Any]:
+    gate = asyncio.Semaphore(limit)
+
+    async def run(coro: Awaitable[Any]) -> Any:
+        async with gate:
+            return await coro
+
+    return await asyncio.gather(*(run(c) for c in coros))
+
+
+async def connect_ours(port: int, member: Member) -> WsConn:
+    """Authenticated socket, `connected` read, room joined (snapshot read)."""
+    connected: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    state = {"waiters": {"connected": connected}, "room_id": member.room_id}
+    path = f"/v1/ws?access_token={member.token}"
+    conn = await WsConn.connect(HOST, port, path, on_message, state=state)
+    await asyncio.wait_for(connected, 30)
+    snapshot = expect(conn, "room_snapshot")
+    conn.send(envelope("join_room", 1, {"room_id": member.room_id}))
+    await asyncio.wait_for(snapshot, 30)
+    return conn
+
+
+async def connect_bare(port: int, room_id: str) -> WsConn:
+    connected: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    state = {"waiters": {"connected": connected}, "room_id": room_id}
+    conn = await WsConn.connect(HOST, port, f"/?room={room_id}", on_message, state=state)
+    await asyncio.wait_for(connected, 30)
+    return conn
+
+
+async def close_all(conns: list[WsConn]) -> None:
+    for conn in conns:
+        conn.close()
+    await asyncio.gather(*(asyncio.wait_for(c.closed, 10) for c in conns), return_exceptions=True)
+
+
+def ping_all(conns: list[WsConn]) -> list[asyncio.Future[str]]:
+    futures = []
+    for conn in conns:
+        futures.append(expect(conn, "pong"))
+        conn.send(envelope("ping", 2, {}))
+    return futures
+
+
+async def capacity(server: ServerProcess, members: list[Member]) -> tuple[list[WsConn], dict]:
+    """Connect and join everyone; RSS per connection; every socket answers a ping."""
+    rss0 = server.rss_bytes()
+    t0 = time.perf_counter()
+    conns = await gather_limited([connect_ours(server.port, m) for m in members])
+    seconds = time.perf_counter() - t0
+    await asyncio.sleep(2)
+    rss1 = server.rss_bytes()
+    pongs = await asyncio.wait_for(asyncio.gather(*ping_all(conns)), 60)
+    return conns, {
+        "connections": len(conns),
+        "alive": len(pongs),
+        "connect_seconds": round(seconds, 1),
+        "rss_before_mb": round(rss0 / 2**20, 1),
+        "rss_after_mb": round(rss1 / 2**20, 1),
+        "kb_per_connection": round((rss1 - rss0) / len(conns) / 1024, 1),
+    }
+
+
+async def sweep(
+    senders: list[WsConn],
+    rates: list[float],
+    duration: float,
+    room_size: int,
+    server: ServerProcess,
+    log: Callable[[str], None],
+) -> list[PhaseResult]:
+    """Each offered rate in turn; stops one step after saturation."""
+    results = []
+    for rate in rates:
+        result = await run_rate(senders, rate, duration, room_size, server_cpu=server.cpu_seconds)
+        results.append(result)
+        log(
+            f"  {rate:>6.0f} msg/s offered: {result.achieved:7.0f} delivered/s-equiv, "
+            f"p50 {result.p50:7.2f} ms  p99 {result.p99:8.2f} ms  max {result.max:8.2f} ms  "
+            f"server CPU {result.server_cpu_s / result.sent * 1e6:6.1f} us/msg  "
+            f"client CPU {result.client_cpu:4.0%}"
+        )
+        if saturated(result):
+            break
+        await asyncio.sleep(1.0)
+    return results
+
+
+def saturated(result: PhaseResult) -> bool:
+    return result.delivered < 0.97 * result.expected or result.p99 > 1000
+
+
+async def join_latency(
+    rest: Rest, port: int, pairs: list[tuple[Member, Member, str]]
+) -> list[float]:
+    """Per sample: REST join -> socket connected -> join_room -> the peer's user_joined (ms)."""
+    samples = []
+    for host, joiner, number in pairs:
+        peer = await connect_ours(port, host)
+        arrived = expect(peer, "user_joined")
+        t0 = time.perf_counter()
+        await rest.join(joiner, number)
+        conn = await connect_ours(port, joiner)
+        await asyncio.wait_for(arrived, 30)
+        samples.append((time.perf_counter() - t0) * 1000)
+        await close_all([peer, conn])
+    return samples
+
+
+async def join_latency_under_load(
+    rest: Rest,
+    port: int,
+    pairs: list[tuple[Member, Member, str]],
+    senders: list[WsConn],
+    rate: float,
+) -> tuple[list[float], int]:
+    stop = asyncio.Event()
+    load = asyncio.create_task(background_load(senders, rate, stop))
+    await asyncio.sleep(1.0)
+    try:
+        samples = await join_latency(rest, port, pairs)
+    finally:
+        stop.set()
+        sent = await load
+    return samples, sent
+
+
+async def rtc_open_times(port: int, rest: Rest, tries: int) -> list[float]:
+    """Offer -> both aiortc data channels open, signaling only through our socket (ms)."""
+    from rtc_peer import SignalingPeer
+
+    alice, bob = await rest.register("alice"), await rest.register("bob")
+    room_id, number = await rest.create_meeting(alice, 2)
+    for member in (alice, bob):
+        await rest.join(member, number)
+    times = []
+    url = f"ws://{HOST}:{port}/v1/ws?access_token="
+    async with websockets.connect(url + alice.token) as a, websockets.connect(url + bob.token) as b:
+        for ws in (a, b):
+            await ws.recv()  # connected
+            await ws.send(envelope("join_room", 1, {"room_id": room_id}))
+        for _ in range(tries):
+            caller = SignalingPeer(sender(a), room_id, bob.user_id)
+            callee = SignalingPeer(sender(b), room_id, alice.user_id)
+            pumps = [asyncio.create_task(_pump(a, caller)), asyncio.create_task(_pump(b, callee))]
+            t0 = time.perf_counter()
+            await caller.call()
+            await asyncio.wait_for(asyncio.gather(caller.opened.wait(), callee.opened.wait()), 30)
+            times.append((time.perf_counter() - t0) * 1000)
+            for task in pumps:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+            await caller.close()
+            await callee.close()
+    return times
+
+
+def sender(ws: Any) -> Callable[[str, dict], Awaitable[None]]:
+    """`send(type, data)` over a websockets connection (for `SignalingPeer`)."""
+    seq = {"n": 10}
+
+    async def send(type_: str, data: dict) -> None:
+        seq["n"] += 1
+        await ws.send(envelope(type_, seq["n"], data))
+
+    return send
+
+
+async def _pump(ws: Any, peer: Any) -> None:
+    import json
+
+    async for raw in ws:
+        frame = json.loads(raw)
+        if frame["type"] in ("webrtc_offer", "webrtc_answer", "ice_candidate"):
+            await peer.handle(frame)
+
+
+async def churn(server: ServerProcess, rooms: list[list[Member]], cycles: int) -> list[float]:
+    """Connect and close the same sockets `cycles` times; server RSS (MB) after each cycle."""
+    members = [m for room in rooms for m in room]
+    rss = []
+    for _ in range(cycles):
+        conns = await gather_limited([connect_ours(server.port, m) for m in members])
+        await close_all(conns)
+        await asyncio.sleep(1.5)
+        rss.append(round(server.rss_bytes() / 2**20, 1))
+    return rss
+
+
+def summarize(samples: list[float]) -> dict[str, float]:
+    ordered = sorted(samples)
+    return {
+        "n": len(ordered),
+        "p50": round(percentile(ordered, 0.5), 2),
+        "p99": round(percentile(ordered, 0.99), 2),
+        "max": round(ordered[-1], 2) if ordered else float("nan"),
+        "mean": round(statistics.fmean(ordered), 2) if ordered else float("nan"),
+    }

@@ -1,0 +1,1 @@
+"""AI engines: interfaces (`base`), discovery (`registry`) and implementations."""

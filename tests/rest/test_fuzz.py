@@ -1,0 +1,95 @@
+"""schemathesis 4 against a live server: all checks, all phases (stateful via the contract's
+links), 100 examples per operation, zero failures. Uses `cli.fuzz`, i.e. what
+`contractkit fuzz --url URL` runs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import LiveServer, ServerFactory
+
+from cli.fuzz import ALL_PHASES, FuzzOptions, preflight_unimplemented, run_rest
+from generated.server.interfaces import HANDLER_CLASSES, is_implemented
+from server_impl.handlers import build_handlers
+
+
+def implemented_operations(server: LiveServer) -> set[str]:
+    """operationIds our handlers override (the rest answer 501)."""
+    handlers = build_handlers(server.app.state.services)
+    implemented = set()
+    for module, base in HANDLER_CLASSES.items():
+        instance = getattr(handlers, module)
+        for name in vars(base):
+            method = getattr(base, name)
+            if (
+                not name.startswith("_")
+                and callable(method)
+                and is_implemented(getattr(instance, name))
+            ):
+                implemented.add(name)
+    return implemented
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(start_server: ServerFactory) -> LiveServer:
+    """Response validation on. The per-IP login/registration limits are relaxed (they are
+    tested in test_limits.py): at 5 logins a minute the stateful phase rarely gets past login.
+    The account lockout stays on (5 failures)."""
+    return start_server()
+
+
+def test_preflight_finds_exactly_the_unimplemented_operations(fuzz_server: LiveServer) -> None:
+    skipped = set(
+        preflight_unimplemented(fuzz_server.api_url, Path("contracts/meeting.openapi.yaml"))
+    )
+    implemented = implemented_operations(fuzz_server)
+    assert not skipped & implemented
+    assert len(skipped) + len(implemented) == 20
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_schemathesis_finds_nothing(fuzz_server: LiveServer, tmp_path: Path) -> None:
+    result = run_rest(
+        FuzzOptions(url=fuzz_server.url, max_examples=100, phases=ALL_PHASES, report_dir=tmp_path)
+    )
+    summary = f"\n{result.output[-8000:]}"
+    assert result.report is not None, summary
+    assert result.failures == 0 and result.errors == 0, summary
+    assert result.returncode == 0, summary
+    assert result.operations == len(implemented_operations(fuzz_server)), summary
+    assert result.test_cases >= 100 * 10, summary
+
+
+def test_contractkit_fuzz_command(fuzz_server: LiveServer, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    result = CliRunner().invoke(
+        app,
+        [
+            "fuzz",
+            "--url",
+            fuzz_server.url,
+            "--phases",
+            "examples",
+            "--max-examples",
+            "5",
+            "--report-dir",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "[rest] operations=" in result.output and "failures=0" in result.output
+    assert (tmp_path / "schemathesis-run.json").exists()
+
+
+def test_contractkit_fuzz_rejects_unknown_modes(fuzz_server: LiveServer) -> None:
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    result = CliRunner().invoke(app, ["fuzz", "--url", fuzz_server.url, "--mode", "nope"])
+    assert result.exit_code != 0
