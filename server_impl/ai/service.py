@@ -262,9 +262,12 @@ class AIService:
             await asyncio.wait_for(turn, max(0.0, deadline - loop.time()))
         except BaseException:
             with self._lock:
-                if entry in self._waiters:  # never granted: just leave the queue
+                queued = entry in self._waiters
+                if queued:  # never granted: just leave the queue
                     self._waiters.remove(entry)
-            # granted but cancelled meanwhile: _grant passes the slot on (see there)
+            if not queued and turn.done() and not turn.cancelled():
+                self._free_run_slot()  # granted, then abandoned (e.g. the caller was cancelled)
+            # granted but not yet delivered: `_grant` sees the cancelled turn and passes it on
             raise
 
     def _free_run_slot(self) -> None:

@@ -79,6 +79,7 @@ async def _wer(service: AIService, voice: str, hints: list[str] | None = None) -
     return errors / words
 
 
+@pytest.mark.timeout(600)  # slow under a loaded machine; budget ~60 s idle
 async def test_wer_general_language_model(ai_service: AIService, speak: Speak) -> None:
     rates = {v: await _wer(ai_service, v) for v in VOICES}
     pooled = sum(rates.values()) / len(rates)
@@ -88,6 +89,7 @@ async def test_wer_general_language_model(ai_service: AIService, speak: Speak) -
     assert pooled <= POOLED_BOUND
 
 
+@pytest.mark.timeout(600)  # slow under a loaded machine; budget ~60 s idle
 async def test_wer_grammar_mode(ai_service: AIService, speak: Speak) -> None:
     hints = SENTENCES + DISTRACTORS
     rates = {v: await _wer(ai_service, v, hints) for v in VOICES}

@@ -84,6 +84,7 @@ def _clips(voice: str) -> list[tuple[str, str, object]]:
     ]
 
 
+@pytest.mark.timeout(600)  # slow under a loaded machine; budget ~60 s idle
 async def test_accuracy_far_above_chance(ai_service: AIService, speak: Speak) -> None:
     from server_impl.ai.engines.base import EMOTION_LABELS
 
@@ -110,6 +111,7 @@ async def test_accuracy_far_above_chance(ai_service: AIService, speak: Speak) ->
     assert pooled >= POOLED_BOUND
 
 
+@pytest.mark.timeout(600)  # slow under a loaded machine; budget ~60 s idle
 def test_acoustic_arousal_orders_speaking_styles(speak: Speak) -> None:
     import numpy as np
 

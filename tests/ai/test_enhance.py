@@ -57,6 +57,7 @@ def _noise(n: int, kind: str, seed: int) -> Any:
     return np.fft.irfft(spec, n).astype(np.float32)
 
 
+@pytest.mark.timeout(600)  # slow under a loaded machine; budget ~60 s idle
 @pytest.mark.parametrize(("rate", "kind"), [(16000, "white"), (16000, "pink"), (48000, "white")])
 async def test_denoise_snr_gain(ai_service: AIService, speak: Speak, rate: int, kind: str) -> None:
     import numpy as np

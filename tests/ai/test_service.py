@@ -28,6 +28,7 @@ def _speechless(seconds: float = 1.0, rate: int = 16000) -> dict:
     return {"audio_data": pcm_b64(x), "audio_format": "pcm", "sample_rate": rate}
 
 
+@pytest.mark.timeout(600)  # slow under a loaded machine; budget ~60 s idle
 async def test_saturation_is_429_with_retry_after(ai_service: AIService) -> None:
     from server_impl.ai import AIError
 
@@ -91,6 +92,7 @@ async def test_engine_failure_is_422(ai_service: AIService) -> None:
     assert ai_service.stats()["inflight"] == 0
 
 
+@pytest.mark.timeout(600)  # slow under a loaded machine; budget ~60 s idle
 def test_timeout_is_503_and_running_work_keeps_its_slot() -> None:
     require_ai()
     from server_impl.ai import AIConfig, AIError, AIService
@@ -217,6 +219,7 @@ def test_errors_pickle_and_render() -> None:
     assert AudioError(40007).to_dict() == {"code": 40007, "message": "音频数据为空"}
 
 
+@pytest.mark.timeout(600)  # slow under a loaded machine; budget ~60 s idle
 def test_worker_death_is_422_and_the_pool_recovers() -> None:
     require_ai()
     import os
@@ -250,3 +253,18 @@ def test_worker_death_is_422_and_the_pool_recovers() -> None:
             await service.close()
 
     asyncio.run(scenario())
+
+
+async def test_cancelled_callers_do_not_leak_slots(ai_service: AIService) -> None:
+    reqs = [_speechless(1.0) for _ in range(ai_service.capacity)]
+    tasks = [asyncio.ensure_future(ai_service.recognize(r)) for r in reqs]
+    await asyncio.sleep(0.05)
+    for t in tasks:  # waiting and running callers alike (client disconnects)
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+    deadline = time.monotonic() + 60
+    while ai_service.stats()["inflight"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    stats = ai_service.stats()
+    assert stats["inflight"] == stats["running"] == stats["waiting"] == 0
+    assert "transcript" in await ai_service.recognize(_speechless(0.3))

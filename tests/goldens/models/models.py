@@ -7,7 +7,7 @@ from __future__ import annotations
 from enum import IntEnum, StrEnum
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, RootModel
 from typing_extensions import TypeAliasType
 
 
@@ -718,6 +718,13 @@ class AudioFormat(StrEnum):
     wav = "wav"
 
 
+class HintPhrase(RootModel[str]):
+    root: Annotated[str, Field(max_length=200, min_length=1)]
+    """
+    可能出现的短语
+    """
+
+
 class SpeechRecognizeRequest(BaseModel):
     """
     语音识别请求
@@ -753,6 +760,13 @@ class SpeechRecognizeRequest(BaseModel):
     ] = "en-US"
     """
     识别语言（BCP 47，例如 en-US、zh-CN）
+    """
+    hint_phrases: Annotated[
+        list[HintPhrase] | None,
+        Field(examples=[["hello world", "start the meeting"]], max_length=100),
+    ] = None
+    """
+    可选的短语列表；提供时以语法模式识别，只在这些短语中选择（准确率更高）
     """
 
 
