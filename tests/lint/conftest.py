@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 import yaml
-from lint_support import ASYNCAPI, OPENAPI, Change, Linted, write_docs
 
 from generators.lint import lint_contracts
+from tests.lint.lint_support import ASYNCAPI, OPENAPI, Change, Linted, write_docs
 
 Json = Any
 

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from lint_support import AAS_FILE, OAS_FILE, ROOT
+
+from tests.lint.lint_support import AAS_FILE, OAS_FILE, ROOT
 
 GITHUB_LINE = re.compile(
     r"^::(error|warning|notice) file=[^,:]+,line=\d+,title=(CK|OAS|AAS)\d{3}::"

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from lint_support import AAS_FILE, OAS_FILE
-
 from generators.diagnostics import pointer as P
+from tests.lint.lint_support import AAS_FILE, OAS_FILE
 
 
 def test_undescribed_schemas_in_both_documents(lint_mutated):

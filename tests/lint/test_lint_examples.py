@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from lint_support import AAS_FILE, OAS_FILE
 
 from generators.diagnostics import pointer as P
 from generators.lint.validate import ExampleChecker
+from tests.lint.lint_support import AAS_FILE, OAS_FILE
 
 JSON = ("content", "application/json")
 

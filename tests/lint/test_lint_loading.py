@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from lint_support import OAS_FILE
-
 from generators.diagnostics import Severity
 from generators.diagnostics import pointer as P
 from generators.lint import lint_contracts
+from tests.lint.lint_support import OAS_FILE
 
 
 def test_missing_file_means_not_loaded(tmp_path, write_mutated):

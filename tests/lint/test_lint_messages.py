@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import copy
 
-from lint_support import AAS_FILE
-
 from generators.diagnostics import Severity
 from generators.diagnostics import pointer as P
+from tests.lint.lint_support import AAS_FILE
 
 
 def msg(aas, key):

@@ -5,10 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from lint_support import ASYNCAPI, OPENAPI, ROOT
-
 from generators.diagnostics import Severity
 from generators.lint import RULES, lint_contracts
+from tests.lint.lint_support import ASYNCAPI, OPENAPI, ROOT
 
 
 def test_repo_contracts_have_no_errors():

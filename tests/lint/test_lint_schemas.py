@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from lint_support import AAS_FILE, OAS_FILE
-
 from generators.diagnostics import Severity
 from generators.diagnostics import pointer as P
+from tests.lint.lint_support import AAS_FILE, OAS_FILE
 
 
 def test_name_defined_in_both_documents(lint_mutated):

@@ -9,11 +9,11 @@ from collections.abc import Iterator
 
 import pytest
 import uvicorn
-from mock_support import load_ir
 
 from generators.ir import ApiIR
 from generators.mock import MockOptions, create_mock_app
 from generators.mock.ws_protocol import MAX_FRAME_BYTES
+from tests.mock.mock_support import load_ir
 
 
 @pytest.fixture(scope="session")

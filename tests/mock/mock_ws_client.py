@@ -6,10 +6,10 @@ import json
 from contextlib import ExitStack
 from typing import Any
 
-from mock_support import validator
 from websockets.sync.client import ClientConnection, connect
 
 from generators.ir import ApiIR
+from tests.mock.mock_support import validator
 
 
 class CheckedSocket:

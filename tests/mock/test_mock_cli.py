@@ -11,11 +11,11 @@ import time
 from pathlib import Path
 
 import httpx
-from mock_support import ROOT
 from typer.testing import CliRunner
 from websockets.sync.client import connect
 
 from cli.main import app
+from tests.mock.mock_support import ROOT
 
 EXE = Path(sys.executable).parent / "contractkit"
 

@@ -6,11 +6,11 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from mock_support import AUTH, assert_valid, example_path, example_request, load_ir
 
 from generators.ir import ApiIR
 from generators.mock.datagen import DataGenerator
 from generators.mock.regexgen import generate as from_regex
+from tests.mock.mock_support import AUTH, assert_valid, example_path, example_request, load_ir
 
 IR = load_ir()
 JSON_SUCCESS = [op.operation_id for op in IR.operations if not op.success.is_binary]

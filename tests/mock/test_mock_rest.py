@@ -8,7 +8,9 @@ from typing import Any
 
 import httpx
 import pytest
-from mock_support import (
+
+from generators.ir import ApiIR
+from tests.mock.mock_support import (
     AUTH,
     assert_error,
     assert_valid,
@@ -17,8 +19,6 @@ from mock_support import (
     load_ir,
     response_for,
 )
-
-from generators.ir import ApiIR
 
 OPS = [
     "get_health",

@@ -9,12 +9,12 @@ from typing import Any
 
 import httpx
 import pytest
-from mock_support import AUTH, load_ir
-from mock_ws_client import CheckedSocket
 from websockets.exceptions import ConnectionClosed
 
 from generators.ir import ApiIR
 from generators.mock.ws_protocol import REPLIES
+from tests.mock.mock_support import AUTH, load_ir
+from tests.mock.mock_ws_client import CheckedSocket
 
 CLIENT_EXAMPLES = {m.type: m.examples[0] for m in load_ir().messages_from("client")}
 EXPECTED = {  # the conventional replies, as frontend teams should see them

@@ -12,11 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
-from conftest import TEST_SECRET, ApiUser
 from sqlalchemy import Executable, text
 
 from server_impl.db.engine import Database, create_engine
 from server_impl.settings import Settings
+from tests.conftest import TEST_SECRET, ApiUser
 
 
 def create_meeting(client: httpx.Client, user: ApiUser, **body: Any) -> dict[str, Any]:

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 import jwt
 import pytest
-from conftest import ApiUser, LiveServer, UserFactory, register_user
+
+from tests.conftest import ApiUser, LiveServer, UserFactory, register_user
 
 from .helpers import assert_error, claims_for, forge_token, sql
 

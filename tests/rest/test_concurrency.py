@@ -6,7 +6,8 @@ import asyncio
 from collections import Counter
 
 import httpx
-from conftest import LiveServer, register_user
+
+from tests.conftest import LiveServer, register_user
 
 from .helpers import create_meeting
 

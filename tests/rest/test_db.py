@@ -11,7 +11,6 @@ from typing import Any
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from conftest import SettingsFactory
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 
@@ -20,6 +19,7 @@ from server_impl.db.migrate import alembic_config, current_revision, head_revisi
 from server_impl.db.migrate import upgrade as migrate_up
 from server_impl.db.models import Base
 from server_impl.settings import Settings
+from tests.conftest import SettingsFactory
 
 REPO = Path(__file__).resolve().parents[2]
 TABLES = {

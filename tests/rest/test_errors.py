@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import httpx
 import pytest
-from conftest import UserFactory
+
+from tests.conftest import UserFactory
 
 from .helpers import assert_error
 
@@ -118,3 +121,17 @@ def test_swagger_ui_is_served(api: httpx.Client) -> None:
     response = api.get("/ui/")
     assert response.status_code == 200 and "swagger-ui" in response.text
     assert api.get("/ui/static/swagger-ui-bundle.js").status_code == 200
+
+
+def test_chunked_json_body_is_read(api: httpx.Client, make_user: UserFactory) -> None:
+    """Connexion treats a body without Content-Length as missing; the server spools it."""
+    user = make_user()
+
+    def chunks() -> Iterator[bytes]:
+        yield b'{"email": "' + user.email.encode()
+        yield b'", "password": "' + user.password.encode() + b'"}'
+
+    response = api.post(
+        "/auth/login", content=chunks(), headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == 200, response.text

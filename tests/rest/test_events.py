@@ -6,10 +6,10 @@ from collections.abc import Iterator
 from datetime import datetime
 
 import pytest
-from conftest import LiveServer, SettingsFactory, register_user
 
 from server_impl.app import create_app
 from server_impl.events import RecordingEvents
+from tests.conftest import LiveServer, SettingsFactory, register_user
 
 from .helpers import create_meeting, join
 

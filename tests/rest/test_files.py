@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ApiUser, LiveServer, ServerFactory, UserFactory, register_user
+
+from tests.conftest import ApiUser, LiveServer, ServerFactory, UserFactory, register_user
 
 from .helpers import assert_error, create_meeting, join, sql
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import LiveServer, ServerFactory
 
 from cli.fuzz import ALL_PHASES, FuzzOptions, preflight_unimplemented, run_rest
 from generated.server.interfaces import HANDLER_CLASSES, is_implemented
 from server_impl.handlers import build_handlers
+from tests.conftest import LiveServer, ServerFactory
 
 
 def implemented_operations(server: LiveServer) -> set[str]:

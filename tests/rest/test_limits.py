@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from conftest import LiveServer, ServerFactory, register_user
 from sqlalchemy import update
 
 from server_impl.db.models import LoginAttempt
+from tests.conftest import LiveServer, ServerFactory, register_user
 
 from .helpers import assert_error, sql
 

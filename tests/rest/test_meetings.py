@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import ApiUser, LiveServer, UserFactory
 from sqlalchemy import update
 
 from server_impl.db.models import Meeting
+from tests.conftest import ApiUser, LiveServer, UserFactory
 
 from .helpers import assert_error, create_meeting, join, sql
 

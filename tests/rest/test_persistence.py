@@ -7,9 +7,9 @@ import os
 import stat
 
 import httpx
-from conftest import LiveServer, ServerFactory, SettingsFactory, register_user
 
 from server_impl.auth.secret import SECRET_FILE
+from tests.conftest import LiveServer, ServerFactory, SettingsFactory, register_user
 
 from .helpers import create_meeting, join
 

@@ -11,7 +11,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import LiveServer, ServerFactory
+
+from tests.conftest import LiveServer, ServerFactory
 
 SEED_USER = {"email": "user@example.com", "password": "Password123", "nickname": "张三"}
 USER_KEYS = {"id", "email", "nickname", "avatar", "created_at", "updated_at"}

@@ -6,7 +6,8 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import UserFactory
+
+from tests.conftest import UserFactory
 
 from .helpers import assert_error
 

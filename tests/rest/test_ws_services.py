@@ -6,13 +6,13 @@ from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
 import pytest
-from conftest import SettingsFactory
 from sqlalchemy.exc import IntegrityError
 
 from generated.errors import ApiError
 from server_impl.db.migrate import upgrade
 from server_impl.services import Services, build_services
 from server_impl.services.chat import ChatInput
+from tests.conftest import SettingsFactory
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
-from live_ws import World, start_ws_server
+
+from tests.ws.live_ws import World, start_ws_server
 
 
 @pytest.fixture(scope="session")

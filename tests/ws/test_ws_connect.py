@@ -8,7 +8,8 @@ import time
 
 import jwt
 import pytest
-from live_ws import ALLOWED_ORIGIN
+
+from tests.ws.live_ws import ALLOWED_ORIGIN
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -8,7 +8,8 @@ import asyncio
 import json
 
 import pytest
-from live_ws import World, start_ws_server
+
+from tests.ws.live_ws import World, start_ws_server
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

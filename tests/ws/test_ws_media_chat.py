@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from live_ws import World, start_ws_server
+
+from tests.ws.live_ws import World, start_ws_server
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

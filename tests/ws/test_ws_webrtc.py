@@ -8,7 +8,8 @@ import asyncio
 import contextlib
 
 import pytest
-from rtc_peer import SignalingPeer
+
+from tests.ws.rtc_peer import SignalingPeer
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
