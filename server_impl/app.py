@@ -157,6 +157,7 @@ async def _start(services: Services, connexion_app: AsyncApp, ws_endpoint: objec
         await session.execute(delete(RevokedToken).where(RevokedToken.expires_at < utcnow()))
     await _warm_up(connexion_app)
     await _maybe_call(ws_endpoint, "startup")
+    services.ai.startup()  # lazy, or a background start of the AI workers: never waits
     if settings.gc_tuning:
         tune_gc()
 

@@ -222,6 +222,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "duration_s": args.duration,
         "connections": args.connections,
         "database": "postgresql" if args.database_url else "sqlite",
+        "cpus": os.cpu_count(),
+        "loadavg_before": os.getloadavg(),
     }
     try:
         creds = seed(base + "/v1")
@@ -264,6 +266,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         shutil.rmtree(data_dir, ignore_errors=True)
         if schema:
             asyncio.run(_drop_schema(args.database_url, schema))
+    results["loadavg_after"] = os.getloadavg()
     samples = [asyncio.run(measure_overhead(args.overhead_requests)) for _ in range(3)]
     results["connexion_overhead_in_process"] = {
         "runs": samples,

@@ -141,7 +141,7 @@ async def _run_rate(
         now = time.perf_counter_ns()
         due = start_ns + int(i * step_ns)
         if due > now:
-            await asyncio.sleep((due - now) / 1e9)
+            await asyncio.sleep(max(0.001, (due - now) / 1e9))  # never spin
             continue
         while i < total and start_ns + int(i * step_ns) <= now:
             due = start_ns + int(i * step_ns)
@@ -177,14 +177,12 @@ async def background_load(senders: list[WsConn], rate: float, stop: asyncio.Even
     """Chat at `rate` msgs/s until `stop` is set (deliveries are not measured)."""
     start, i, n = time.perf_counter(), 0, len(senders)
     while not stop.is_set():
-        due = start + i / rate
         now = time.perf_counter()
-        if due > now:
-            await asyncio.sleep(due - now)
-            continue
-        conn = senders[i % n]
-        conn.state["seq"] = seq = conn.state.get("seq", 1) + 1
-        data = {"room_id": conn.state["room_id"], "content": f"b0 {FILLER}"}
-        conn.send(envelope("chat_message", seq, data))
-        i += 1
+        while start + i / rate <= now:  # everything due by now
+            conn = senders[i % n]
+            conn.state["seq"] = seq = conn.state.get("seq", 1) + 1
+            data = {"room_id": conn.state["room_id"], "content": f"b0 {FILLER}"}
+            conn.send(envelope("chat_message", seq, data))
+            i += 1
+        await asyncio.sleep(max(0.001, start + i / rate - time.perf_counter()))
     return i

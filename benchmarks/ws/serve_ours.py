@@ -13,11 +13,25 @@ import functools
 import logging
 import signal
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
 from server_impl.app import create_app
 from server_impl.settings import Settings
+
+
+def direct_websocket(app: Any) -> Any:
+    """An outer ASGI callable that sends `/v1/ws` straight to the WebSocket endpoint."""
+    endpoint = next(r.app for r in app.routes if getattr(r, "path", None) == "/v1/ws")
+
+    async def dispatch(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket" and scope["path"] == "/v1/ws":
+            await endpoint(scope, receive, send)
+        else:
+            await app(scope, receive, send)
+
+    return dispatch
 
 
 def main() -> None:
@@ -26,7 +40,12 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--no-gc-tuning", action="store_true")
-    parser.add_argument("--profile", type=Path, help="write cProfile stats here at exit")
+    parser.add_argument(
+        "--direct-ws", action="store_true", help="route /v1/ws around Starlette's middleware"
+    )
+    parser.add_argument(
+        "--profile", type=Path, help="cProfile between SIGUSR1 and SIGUSR2, stats written here"
+    )
     args = parser.parse_args()
     settings = Settings.from_env(
         data_dir=args.data_dir,
@@ -40,6 +59,8 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
     logging.getLogger("server_impl.ws.gc_policy").setLevel(logging.INFO)
     app = create_app(settings)
+    if args.direct_ws:
+        app = direct_websocket(app)
     run = functools.partial(
         uvicorn.run,
         app,
@@ -50,17 +71,12 @@ def main() -> None:
         backlog=4096,
         timeout_keep_alive=60,
     )
-    if args.profile is None:
-        run()
-        return
-    profiler = cProfile.Profile()
-    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
-    try:
-        profiler.runcall(run)
-    except KeyboardInterrupt:
-        pass
-    finally:
-        profiler.dump_stats(args.profile)
+    if args.profile is not None:
+        profiler = cProfile.Profile()
+        path = args.profile
+        signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
+        signal.signal(signal.SIGUSR2, lambda *_: (profiler.disable(), profiler.dump_stats(path)))
+    run()
 
 
 if __name__ == "__main__":

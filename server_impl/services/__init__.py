@@ -14,6 +14,7 @@ from server_impl.auth.tokens import TokenService
 from server_impl.db.engine import Database, create_engine
 from server_impl.events import MeetingEvents, NoopEvents
 from server_impl.services.accounts import AccountService
+from server_impl.services.ai import AIRuntime
 from server_impl.services.files import FileService
 from server_impl.services.meetings import MeetingService
 from server_impl.settings import Settings
@@ -31,6 +32,7 @@ class Services:
     meetings: MeetingService  # REST logic + WebSocket helpers
     files: FileService
     events: MeetingEvents  # who hears about REST joins/leaves/ends (no-op by default)
+    ai: AIRuntime  # .service: AIService; workers start lazily or in the background (docs/ai.md)
 
     def set_events(self, events: MeetingEvents) -> None:
         """Plug in the listener of REST-side meeting events (the WebSocket hub)."""
@@ -38,7 +40,8 @@ class Services:
         self.meetings.events = events
 
     async def close(self) -> None:
-        """Release the database pool and hashing threads."""
+        """Stop the AI workers, release the database pool and hashing threads."""
+        await self.ai.close()
         self.passwords.close()
         await self.db.dispose()
 
@@ -59,4 +62,5 @@ def build_services(settings: Settings, events: MeetingEvents | None = None) -> S
         meetings=meetings,
         files=FileService(settings, db, meetings),
         events=listener,
+        ai=AIRuntime.from_settings(settings),
     )

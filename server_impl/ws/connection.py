@@ -1,9 +1,12 @@
-"""One client socket: its outgoing queue, its `seq` counter and its single writer task.
+"""One client socket: its `seq` counter and how messages reach it without a task per send.
 
 Every message for a client, a reply or a broadcast, goes through `push`, which stamps the next
-`seq` and appends the text to the outbox synchronously, so `seq` order is send order. One
-writer task per connection drains the outbox; broadcasters never await a client, so a slow
-client cannot stall a room, and there is no task per send. A client whose outbox grows past
+`seq` and hands the text to the ASGI `send` right away, in the caller's own step: the server's
+send writes to the transport without suspending unless the client is not reading
+(backpressure). Only then is that half-done send handed to a writer task, which finishes it
+and drains the frames queued behind it, while broadcasters carry on. So a broadcast is one
+serialization plus a synchronous write per recipient (like `websockets.broadcast`), a slow
+client never stalls a room, and `seq` order is delivery order. A client whose queue grows past
 the cap is a slow consumer and is closed.
 """
 
@@ -11,8 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import types
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, Coroutine, Generator, MutableMapping
 from typing import Any
 
 from server_impl.ws.frames import Frame
@@ -26,14 +30,27 @@ AsgiSend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 SLOW_CONSUMER_CLOSE = 1008
 
 
-class _Close:
-    """The outbox entry that ends the stream."""
+@types.coroutine
+def _resume(coro: Coroutine[Any, Any, None], yielded: Any) -> Generator[Any, Any, None]:
+    """Finish a coroutine that was started by hand and suspended, yielding `yielded`.
 
-    __slots__ = ("code", "reason")
-
-    def __init__(self, code: int, reason: str) -> None:
-        self.code = code
-        self.reason = reason
+    The same protocol as `yield from coro` (PEP 380): what the awaiting task sends or throws
+    goes to `coro`, what `coro` yields (the future it waits on) goes up to the task.
+    """
+    value = yielded
+    while True:
+        try:
+            sent = yield value
+        except BaseException as exc:
+            try:
+                value = coro.throw(exc)
+            except StopIteration:
+                return
+        else:
+            try:
+                value = coro.send(sent)
+            except StopIteration:
+                return
 
 
 class Connection:
@@ -41,8 +58,6 @@ class Connection:
 
     __slots__ = (
         "_send",
-        "_waiter",
-        "_writer",
         "close_code",
         "connection_id",
         "last_seen",
@@ -53,6 +68,7 @@ class Connection:
         "seq",
         "user",
         "user_id",
+        "writer",
     )
 
     def __init__(
@@ -67,88 +83,85 @@ class Connection:
         now: float,
     ) -> None:
         self._send = send
-        self._waiter: asyncio.Future[None] | None = None
-        self._writer: asyncio.Task[None] | None = None
+        self.writer: asyncio.Task[None] | None = None  # only while a send is blocked
         self.connection_id = connection_id
         self.user_id = user_id
         self.user = user  # UserSummary as JSON
         self.limiter = limiter
         self.max_outbox = max_outbox
         self.seq = 0
-        self.outbox: deque[str | _Close] = deque()
+        self.outbox: deque[MutableMapping[str, Any]] = deque()  # ASGI messages behind it
         self.rooms: set[str] = set()
         self.last_seen = now
         self.close_code: int | None = None  # set once a close is queued
 
-    # ------------------------------------------------------------------ sending
     @property
     def open(self) -> bool:
         """True until a close has been queued (or the client went away)."""
         return self.close_code is None
 
     def push(self, frame: Frame) -> None:
-        """Queue `frame` with this connection's next `seq` (no-op once closing)."""
+        """Send `frame` with this connection's next `seq` (dropped once closing)."""
         if self.close_code is not None:
             return
-        if len(self.outbox) >= self.max_outbox:
-            log.warning("ws %s: slow consumer, closing", self.connection_id)
-            self.outbox.clear()
-            self.close(SLOW_CONSUMER_CLOSE, "slow consumer")
-            return
         self.seq += 1
-        self.outbox.append(f"{frame.head}{self.seq}{frame.tail}")
-        self._wake()
+        self._deliver({"type": "websocket.send", "text": f"{frame.head}{self.seq}{frame.tail}"})
 
     def close(self, code: int, reason: str = "") -> None:
-        """Send what is queued, then close with `code`; later pushes are dropped."""
+        """Close with `code` after what is already queued; later pushes are dropped."""
         if self.close_code is not None:
             return
         self.close_code = code
-        self.outbox.append(_Close(code, reason))
-        self._wake()
+        self._deliver({"type": "websocket.close", "code": code, "reason": reason})
 
     def gone(self, code: int = 1006) -> None:
-        """The client disconnected: stop queueing and stop the writer."""
+        """The client disconnected: drop the queue and stop a blocked send."""
         if self.close_code is None:
             self.close_code = code
         self.outbox.clear()
-        if self._writer is not None and not self._writer.done():
-            self._writer.cancel()
+        if self.writer is not None and not self.writer.done():
+            self.writer.cancel()
 
-    def _wake(self) -> None:
-        waiter = self._waiter
-        if waiter is not None:
-            self._waiter = None
-            if not waiter.done():
-                waiter.set_result(None)
-
-    # ------------------------------------------------------------------ the writer
-    def start_writer(self) -> asyncio.Task[None]:
-        """Start the task that drains the outbox (once, after the handshake)."""
-        self._writer = asyncio.get_running_loop().create_task(self._write_loop())
-        return self._writer
-
-    async def _write_loop(self) -> None:
-        send = self._send
-        outbox = self.outbox
-        loop = asyncio.get_running_loop()
+    # ------------------------------------------------------------------ delivery
+    def _deliver(self, message: MutableMapping[str, Any]) -> None:
+        if self.writer is not None:  # a send is blocked: queue behind it
+            if len(self.outbox) >= self.max_outbox and message["type"] == "websocket.send":
+                log.warning("ws %s: slow consumer, closing", self.connection_id)
+                self.outbox.clear()
+                self.close_code = SLOW_CONSUMER_CLOSE
+                message = {"type": "websocket.close", "code": SLOW_CONSUMER_CLOSE}
+            self.outbox.append(message)
+            return
+        coro = self._send(message)
+        if not isinstance(coro, Coroutine):  # an awaitable of another kind: no shortcut
+            self.writer = asyncio.ensure_future(self._drain(coro))
+            return
         try:
-            while True:
-                if not outbox:
-                    waiter = self._waiter = loop.create_future()
-                    await waiter
-                    continue
-                item = outbox.popleft()
-                if type(item) is str:
-                    await send({"type": "websocket.send", "text": item})
-                else:
-                    assert isinstance(item, _Close)
-                    await send(
-                        {"type": "websocket.close", "code": item.code, "reason": item.reason}
-                    )
-                    return
+            yielded = coro.send(None)  # runs until the frame is written, or until it blocks
+        except StopIteration:
+            return
+        except Exception as exc:  # the client went away
+            self._failed(exc)
+            return
+        loop = asyncio.get_running_loop()
+        self.writer = loop.create_task(self._drain(_resume(coro, yielded)))
+
+    async def _drain(self, blocked: Awaitable[None]) -> None:
+        """Finish the blocked send, then send the queue; then back to direct sends."""
+        try:
+            await blocked
+            while self.outbox:
+                message = self.outbox.popleft()
+                await self._send(message)
+                if message["type"] == "websocket.close":
+                    self.outbox.clear()
         except asyncio.CancelledError:
             raise
-        except Exception as exc:  # the client went away mid-send
-            log.debug("ws %s: writer stopped: %r", self.connection_id, exc)
-            self.gone()
+        except Exception as exc:
+            self._failed(exc)
+        finally:
+            self.writer = None
+
+    def _failed(self, exc: BaseException) -> None:
+        log.debug("ws %s: send failed: %r", self.connection_id, exc)
+        self.gone()

@@ -134,16 +134,14 @@ class WsEndpoint:
                 },
             )
         )
-        writer = conn.start_writer()
         try:
             await self._receive_loop(conn, receive)
         finally:
             self.hub.unregister(conn)
-            if conn.open or writer.done():
-                conn.gone()
-            else:  # a close is queued: let the writer deliver it
+            writer = conn.writer
+            if not conn.open and writer is not None:  # a close is still being delivered
                 await asyncio.wait({writer}, timeout=5.0)
-                conn.gone()
+            conn.gone()
 
     async def _receive_loop(self, conn: Connection, receive: Receive) -> None:
         limit = self.settings.max_message_bytes

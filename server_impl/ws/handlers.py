@@ -7,7 +7,6 @@ into an `error` message carrying the client's `seq` as `request_seq`.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -16,8 +15,8 @@ from server_impl.ws import errors as E
 from server_impl.ws.backend import Admission, ParticipantView
 from server_impl.ws.connection import Connection
 from server_impl.ws.errors import WsError
-from server_impl.ws.frames import now_ms
-from server_impl.ws.hub import CLOSE_MEETING_ENDED, Hub, iso_now
+from server_impl.ws.frames import iso_now, new_message_id, now_ms
+from server_impl.ws.hub import CLOSE_MEETING_ENDED, Hub
 from server_impl.ws.room import Room
 
 Handler = Callable[[Hub, Connection, Any], Awaitable[None]]
@@ -103,7 +102,7 @@ async def on_chat_message(hub: Hub, conn: Connection, msg: Any) -> None:
     if "\x00" in msg.data.content:  # no database stores NUL; refuse before broadcasting
         raise WsError(E.INVALID_PARAMETER, details={"field": "content", "reason": "NUL"})
     data = {
-        "message_id": f"msg_{os.urandom(12).hex()}",
+        "message_id": new_message_id(),
         "room_id": room.id,
         "sender": conn.user,
         "content": msg.data.content,

@@ -19,7 +19,7 @@ from server_impl.ws.backend import WsBackend
 from server_impl.ws.chatlog import ChatWriter
 from server_impl.ws.config import WsSettings
 from server_impl.ws.connection import Connection
-from server_impl.ws.frames import Frame
+from server_impl.ws.frames import Frame, iso_now
 from server_impl.ws.gc_policy import GcPolicy
 from server_impl.ws.room import Presence, Room
 
@@ -43,11 +43,6 @@ class Codec(Protocol):
     def frame(self, type_: str, data: Json) -> Frame:
         """A server message of `type_` with `data`, validated against the contract."""
         ...
-
-
-def iso_now() -> str:
-    """RFC 3339 UTC timestamp with a `Z` suffix (millisecond precision)."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class Hub:

@@ -133,7 +133,8 @@ class Room:
         frame = self.build(type_, data)
         self.history.append((self.seq, now, frame))
         self.last_activity = now
-        for conn in self.live():
-            if conn is not exclude:
-                conn.push(frame)
+        for presence in self.presences.values():
+            conn = presence.conn
+            if conn is not None and conn is not exclude:
+                conn.push(frame)  # (a closing connection drops it)
         return frame
