@@ -16,6 +16,7 @@ REST mode details:
   contract's examples and skipped (listed in the result), unless `--include-unimplemented`.
 - NUL characters are not generated (`generation.allow-x00 = false`): no database stores them
   in text, and the server answers them 400 (tested separately).
+- The `Authorization` value itself is not fuzzed on the AI operations (see `write_config`).
 - Schema-valid input the contract says is refused is accepted by the positive-data check:
   `change_password` 400 (40011, the fuzzer cannot know the old password) and `login_user`
   423 (42301, an account locked by earlier failures). See `DOCUMENTED_REFUSALS`.
@@ -185,6 +186,16 @@ def write_config(directory: Path, options: FuzzOptions) -> Path:
         "[generation]",
         "allow-x00 = false",
         f"max-examples = {options.max_examples}",
+    ]
+    lines += [
+        "",
+        "# Header values with control characters are not HTTP (RFC 9110 5.5): the server's",
+        "# parser answers 400 and closes before the application runs, which resets a client",
+        "# still uploading a multi-megabyte AI body (reported as a network error). Auth on these",
+        "# operations is still probed by ignored_auth and missing_required_header.",
+        "[[operations]]",
+        'include-tag = "AI"',
+        "generation.with-security-parameters = false",
     ]
     for operation_id, statuses in DOCUMENTED_REFUSALS.items():
         accepted = ", ".join(f'"{s}"' for s in (*POSITIVE_DEFAULT, *statuses))

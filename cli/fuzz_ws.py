@@ -3,19 +3,21 @@
 `run_ws_fuzz(base_url)` drives any running server by URL: it registers two users and a
 meeting through the REST contract, then runs the stateful machine of `cli.fuzz_ws_machine`
 (frames from the generated Hypothesis strategies, checks from the AsyncAPI schemas) until at
-least `messages` frames were sent. `ws_command` is the typer command (`cli/fuzz.py` mounts it).
+least `messages` frames were sent. `run_ws_mode` is the `ws` entry for `cli.fuzz.MODES`;
+`ws_command` is a standalone typer command.
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import secrets
 import sys
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -153,6 +155,36 @@ def run_ws_fuzz(
     report.messages = _frames(ctx)
     report.seconds = time.monotonic() - started
     return report
+
+
+def run_ws_mode(options: Any) -> Any:
+    """`contractkit fuzz --mode ws`: takes `cli.fuzz.FuzzOptions`, returns a `FuzzResult`."""
+    from cli.fuzz import FuzzResult  # here, not at the top: cli.fuzz lists this mode
+
+    messages = int(getattr(options, "ws_messages", 0) or 2000)
+    report = run_ws_fuzz(options.url, messages=messages, derandomize=options.seed is not None)
+    path = None
+    if options.report_dir is not None:
+        path = Path(options.report_dir) / "ws-fuzz.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body = {
+            "messages": report.messages,
+            "sequences": report.examples,
+            "seconds": round(report.seconds, 1),
+            "sent": dict(report.sent),
+            "answers": dict(report.answers),
+            "failure": report.failure,
+        }
+        path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return FuzzResult(
+        mode="ws",
+        returncode=0 if report.ok else 1,
+        operations=len([k for k in report.sent if k.startswith("valid:")]),
+        test_cases=report.messages,
+        failures=0 if report.ok else 1,
+        report=path,
+        output=report.render(),
+    )
 
 
 def _frames(ctx: FuzzContext) -> int:

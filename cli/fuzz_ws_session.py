@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from contextlib import ExitStack
 from typing import Any
 
 from jsonschema import Draft7Validator
@@ -46,8 +47,9 @@ class Session:
         self.validators = validators
         self.last_seq = 0
         self.received: dict[str, int] = {}
-        self.ws: ClientConnection = connect(
-            f"{url}?access_token={token}", open_timeout=10, close_timeout=2, max_size=None
+        self._stack = ExitStack()
+        self.ws: ClientConnection = self._stack.enter_context(
+            connect(f"{url}?access_token={token}", open_timeout=10, close_timeout=2, max_size=None)
         )
         first = self.recv()
         if first["type"] != "connected":
@@ -110,7 +112,7 @@ class Session:
 
     def close(self) -> None:
         """Close politely."""
-        self.ws.close()
+        self._stack.close()
 
 
 class Closed(FuzzFailure):

@@ -1,6 +1,7 @@
 """AI engines: real-time factor per engine, and throughput at saturation through AIService.
 
-    python benchmarks/ai/run.py [--runs 3] [--requests 16] [--workers 1 2] [--json out.json]
+    python benchmarks/ai/run.py [--runs 3] [--requests 16] [--workers 1 2] [--http]
+                                [--json out.json]
 
 1. Real-time factor (processing time / audio duration; < 1 is faster than real time) of
    each engine on 10 s clips, in this process, one thread: speech recognition (general LM
@@ -9,6 +10,8 @@
 2. Requests/s at saturation: `--requests` requests of 10 s WAV clips per operation,
    submitted `capacity` at a time (never a 429) through a started `AIService`, for each
    `--workers` value. Also the p50/p95 latency and audio-seconds processed per second.
+3. With `--http`: the same over real HTTP, the app served by uvicorn in a subprocess
+   (`http_saturation.py`).
 
 Speech is made with espeak-ng (voice en-us+klatt); without it, a synthetic voiced signal is
 used and the ASR/emotion figures say so. Everything runs locally; nothing is downloaded.
@@ -38,6 +41,7 @@ import numpy as np  # noqa: E402
 import soundfile as sf  # noqa: E402
 import soxr  # noqa: E402
 
+from benchmarks.ai.http_saturation import saturate_http  # noqa: E402
 from server_impl.ai import AIConfig, AIService  # noqa: E402
 from server_impl.ai.audio import Clip  # noqa: E402
 from server_impl.ai.engines.registry import EngineRegistry  # noqa: E402
@@ -119,11 +123,16 @@ def rtf_table(runs: int) -> dict[str, float]:
     return out
 
 
+def wav_b64(samples: np.ndarray, rate: int = 16000) -> str:
+    """Base64 of a 16-bit WAV file."""
+    wav = io.BytesIO()
+    sf.write(wav, samples, rate, format="WAV", subtype="PCM_16")
+    return base64.b64encode(wav.getvalue()).decode()
+
+
 async def saturate(workers: int, requests: int) -> dict[str, dict[str, float]]:
     s16, _ = speech(16000)
-    wav = io.BytesIO()
-    sf.write(wav, s16, 16000, format="WAV", subtype="PCM_16")
-    b64 = base64.b64encode(wav.getvalue()).decode()
+    b64 = wav_b64(s16)
     service = AIService(AIConfig(workers=workers, queue_depth=workers, timeout_seconds=300))
     t0 = time.perf_counter()
     await service.start()
@@ -181,10 +190,16 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=16)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--http", action="store_true", help="also saturate over HTTP")
     args = parser.parse_args()
     report: dict[str, Any] = {"rtf": rtf_table(args.runs), "saturation": {}}
     for w in args.workers:
         report["saturation"][str(w)] = asyncio.run(saturate(w, args.requests))
+    if args.http:
+        report["http_saturation"] = {
+            str(w): saturate_http(w, args.requests, wav_b64(speech(16000)[0]), SECONDS)
+            for w in args.workers
+        }
     if args.json:
         args.json.write_text(json.dumps(report, indent=2))
 

@@ -82,6 +82,13 @@ class PhaseResult:
     max: float
     client_cpu: float
     server_cpu_s: float = 0.0
+    wall: float = 0.0
+
+    @property
+    def server_cores(self) -> float:
+        """Share of a core the server used (near 1.0: CPU-bound; far below with high
+        latency: starved by other processes on its core)."""
+        return self.server_cpu_s / self.wall if self.wall else 0.0
 
     @property
     def achieved(self) -> float:
@@ -170,6 +177,7 @@ async def _run_rate(
         max=samples[-1] if samples else float("nan"),
         client_cpu=cpu,
         server_cpu_s=(server_cpu() - srv0) if server_cpu else 0.0,
+        wall=wall,
     )
 
 

@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import statistics
-import sys
 import time
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import websockets
@@ -28,7 +26,6 @@ from benchmarks.ws.servers import ServerProcess
 from benchmarks.ws.wsclient import WsConn
 
 HOST = "127.0.0.1"
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tests" / "ws"))
 
 
 async def gather_limited(coros: list[Awaitable[Any]], limit: int = 100) -> list[Any]:
@@ -111,8 +108,8 @@ async def sweep(
         log(
             f"  {rate:>6.0f} msg/s offered: {result.achieved:7.0f} delivered/s-equiv, "
             f"p50 {result.p50:7.2f} ms  p99 {result.p99:8.2f} ms  max {result.max:8.2f} ms  "
-            f"server CPU {result.server_cpu_s / result.sent * 1e6:6.1f} us/msg  "
-            f"client CPU {result.client_cpu:4.0%}"
+            f"server {result.server_cpu_s / result.sent * 1e6:5.0f} us/msg "
+            f"({result.server_cores:4.0%} of its core)  client {result.client_cpu:4.0%}"
         )
         if saturated(result):
             break
@@ -161,7 +158,7 @@ async def join_latency_under_load(
 
 async def rtc_open_times(port: int, rest: Rest, tries: int) -> list[float]:
     """Offer -> both aiortc data channels open, signaling only through our socket (ms)."""
-    from rtc_peer import SignalingPeer
+    from tests.ws.rtc_peer import SignalingPeer
 
     alice, bob = await rest.register("alice"), await rest.register("bob")
     room_id, number = await rest.create_meeting(alice, 2)

@@ -74,8 +74,13 @@ def main() -> None:
     if args.profile is not None:
         profiler = cProfile.Profile()
         path = args.profile
+
+        def dump(*_: object) -> None:
+            profiler.disable()
+            profiler.dump_stats(path)
+
         signal.signal(signal.SIGUSR1, lambda *_: profiler.enable())
-        signal.signal(signal.SIGUSR2, lambda *_: (profiler.disable(), profiler.dump_stats(path)))
+        signal.signal(signal.SIGUSR2, dump)
     run()
 
 

@@ -42,6 +42,10 @@ class WsSettings:
     sweep_interval_ms: int = 1_000
     #: manage the garbage collector (freeze after warm-up, raised thresholds)
     gc_policy: bool = True
+    #: closed connections (and at least this share of the live ones) before the one full
+    #: collection that reclaims frozen garbage (a pause proportional to the live sockets)
+    gc_full_after_closed: int = 10_000
+    gc_full_churn_ratio: float = 1.0
 
     def replace(self, **changes: Any) -> WsSettings:
         """A copy with some fields changed."""

@@ -104,8 +104,8 @@ class Connection:
         """Send `frame` with this connection's next `seq` (dropped once closing)."""
         if self.close_code is not None:
             return
-        self.seq += 1
-        self._deliver({"type": "websocket.send", "text": f"{frame.head}{self.seq}{frame.tail}"})
+        self.seq = seq = self.seq + 1
+        self._deliver({"type": "websocket.send", "text": f"{frame.head}{seq}{frame.tail}"})
 
     def close(self, code: int, reason: str = "") -> None:
         """Close with `code` after what is already queued; later pushes are dropped."""
@@ -129,11 +129,15 @@ class Connection:
                 log.warning("ws %s: slow consumer, closing", self.connection_id)
                 self.outbox.clear()
                 self.close_code = SLOW_CONSUMER_CLOSE
-                message = {"type": "websocket.close", "code": SLOW_CONSUMER_CLOSE}
+                message = {
+                    "type": "websocket.close",
+                    "code": SLOW_CONSUMER_CLOSE,
+                    "reason": "slow consumer",
+                }
             self.outbox.append(message)
             return
         coro = self._send(message)
-        if not isinstance(coro, Coroutine):  # an awaitable of another kind: no shortcut
+        if type(coro) is not types.CoroutineType:  # an awaitable of another kind: no shortcut
             self.writer = asyncio.ensure_future(self._drain(coro))
             return
         try:

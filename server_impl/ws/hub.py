@@ -55,7 +55,9 @@ class Hub:
         self.connections: dict[str, Connection] = {}  # user_id -> its one live connection
         self.rooms: dict[str, Room] = {}
         self.chat = ChatWriter(backend)
-        self.gc = GcPolicy()
+        self.gc = GcPolicy(
+            churn_min=settings.gc_full_after_closed, churn_ratio=settings.gc_full_churn_ratio
+        )
         #: (room_id, user_id) -> monotonic time the user's client dropped out of the room
         self.departures: OrderedDict[tuple[str, str], float] = OrderedDict()
         self._opening: dict[str, asyncio.Future[Room]] = {}

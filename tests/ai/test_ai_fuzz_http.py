@@ -1,10 +1,12 @@
 """schemathesis 4 over the three AI operations of a live server: every check, the examples,
-coverage and fuzzing phases (no links: nothing stateful), 100 examples per operation, zero failures (the REST harness `cli.fuzz.run_rest`, i.e. what
-`contractkit fuzz --url URL` runs, restricted to the `AI` tag).
+coverage and fuzzing phases (the AI operations have no links: nothing stateful), 100
+examples per operation, zero failures. It is the REST harness `cli.fuzz.run_rest` (what
+`contractkit fuzz --url URL` runs) restricted to the `AI` tag.
 
-Most generated audio is refused before the worker pool (bad Base64, a WAV without a
-header, an odd PCM byte count, no `sample_rate`, an unknown language); the figures of the
-run, including how many requests reached a worker, are printed.
+Most generated audio is refused before the worker pool (a WAV without a header, an odd
+PCM byte count, no `sample_rate`, an unknown language); what is left is a few samples of
+PCM, cheap to process. The run's figures, including how many requests reached a worker,
+are printed (`-s`).
 """
 
 from __future__ import annotations

@@ -120,6 +120,16 @@ def test_recognize_pcm_in_grammar_mode_with_hint_phrases(ai: AiClient) -> None:
     assert [s["word"] for s in data["segments"]] == SENTENCES[9].split()
 
 
+def test_empty_hint_phrases_mean_the_general_language_model(ai: AiClient) -> None:
+    body = {
+        "audio_data": pcm_b64(tone(0.3, 16000)),
+        "audio_format": "pcm",
+        "sample_rate": 16000,
+        "hint_phrases": [],
+    }
+    assert ai.call("recognize_speech", body)["data"]["duration_ms"] == 300
+
+
 def test_detect_emotion_scores_every_label(ai: AiClient) -> None:
     body = ai.call("detect_emotion", speech_wav("this is wonderful news, i am so happy"))
     data = body["data"]
@@ -139,7 +149,7 @@ def test_enhance_keeps_length_format_and_rate(ai: AiClient, kind: str, fmt: str,
 
     quiet = tone(1.5, rate, amp=0.01) + tone(1.5, rate, freq=30.0, amp=0.01)
     payload = wav_b64(quiet, rate) if fmt == "wav" else pcm_b64(quiet)
-    request = {"audio_data": payload, "audio_format": fmt, "enhancement_type": kind}
+    request: dict[str, Any] = {"audio_data": payload, "audio_format": fmt, "enhancement_type": kind}
     if fmt == "pcm":
         request["sample_rate"] = rate
     body = ai.call("enhance_audio", request)
@@ -289,3 +299,22 @@ def test_invalid_requests_never_start_a_worker(start_server: ServerFactory) -> N
         assert {p.pid for p in multiprocessing.active_children()} <= before
     finally:
         server.stop()
+
+
+def test_ai_settings_come_from_extra_over_the_environment(backend: str) -> None:
+    """(`backend` only satisfies the module's parametrization; nothing is served here.)"""
+    from server_impl.services.ai import AIRuntime
+    from server_impl.settings import Settings
+
+    env = {
+        "CONTRACTKIT_AI_WORKERS": "3",
+        "CONTRACTKIT_AI_QUEUE_DEPTH": "2",
+        "CONTRACTKIT_AI_START": "lazy",
+    }
+    runtime = AIRuntime.from_settings(
+        Settings(extra={"ai": {"workers": 1, "start": "background"}}), env
+    )
+    assert (runtime.config.workers, runtime.config.queue_depth) == (1, 2)
+    assert runtime.start_mode == "background"
+    with pytest.raises(ValueError, match="CONTRACTKIT_AI_START"):
+        AIRuntime.from_settings(Settings(), {"CONTRACTKIT_AI_START": "eager"})

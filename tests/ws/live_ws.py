@@ -103,7 +103,7 @@ class WsClient:
         ws = await connect(
             url,
             origin=origin,  # type: ignore[arg-type]
-            compression=compression,  # type: ignore[arg-type]
+            compression=compression,
             open_timeout=10,
             max_size=2**22,
             ping_interval=None,

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import logging
 import time
+from typing import Any
 
 import jwt
 import pytest
 
-from tests.ws.live_ws import ALLOWED_ORIGIN
-
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+from tests.ws.live_ws import ALLOWED_ORIGIN, World
 
 
-async def test_connected_carries_the_user_and_the_timers(world) -> None:
+async def test_connected_carries_the_user_and_the_timers(world: World) -> None:
     user = await world.user()
     client = await world.open(user)
     frame = await client.next("connected", user_id=user.id)
@@ -29,14 +28,14 @@ async def test_connected_carries_the_user_and_the_timers(world) -> None:
 
 
 @pytest.mark.parametrize("token", [None, "", "not-a-jwt", "a.b.c"])
-async def test_missing_or_invalid_token_gets_40103_then_4001(world, token) -> None:
+async def test_missing_or_invalid_token_gets_40103_then_4001(world: World, token: Any) -> None:
     client = await world.open(None, token=token)
     error = await client.next("error", code=40103, request_seq=None)
     assert error["seq"] == 1
     assert await client.closed() == (4001, "")
 
 
-async def test_expired_token_gets_40102_then_4002(world) -> None:
+async def test_expired_token_gets_40102_then_4002(world: World) -> None:
     user = await world.user()
     settings = world.server.settings
     now = int(time.time())
@@ -56,7 +55,7 @@ async def test_expired_token_gets_40102_then_4002(world) -> None:
     assert (await client.closed())[0] == 4002
 
 
-async def test_refresh_token_and_revoked_access_token_are_refused(world) -> None:
+async def test_refresh_token_and_revoked_access_token_are_refused(world: World) -> None:
     user = await world.user()
     refresh = await world.open(None, token=user.refresh_token)  # wrong token type
     await refresh.next("error", code=40103)
@@ -73,14 +72,14 @@ async def test_refresh_token_and_revoked_access_token_are_refused(world) -> None
 
 
 @pytest.mark.parametrize("origin", ["https://evil.example.com", "null", "http://127.0.0.2:1"])
-async def test_foreign_origin_is_closed_with_4003(world, origin) -> None:
+async def test_foreign_origin_is_closed_with_4003(world: World, origin: Any) -> None:
     user = await world.user()
     client = await world.open(user, origin=origin)
     assert await client.closed() == (4003, "")
     assert client.received == []
 
 
-async def test_allowed_same_and_absent_origins_connect(world) -> None:
+async def test_allowed_same_and_absent_origins_connect(world: World) -> None:
     user = await world.user()
     same_origin = world.server.url
     for origin in (ALLOWED_ORIGIN, same_origin, None):
@@ -89,7 +88,7 @@ async def test_allowed_same_and_absent_origins_connect(world) -> None:
         await client.close()
 
 
-async def test_a_second_connection_replaces_the_first_without_flapping(world) -> None:
+async def test_a_second_connection_replaces_the_first_without_flapping(world: World) -> None:
     meeting = await world.meeting(2)
     a1, b = await world.in_room(meeting)
     a2 = await world.connect(meeting.users[0])
@@ -102,11 +101,11 @@ async def test_a_second_connection_replaces_the_first_without_flapping(world) ->
     await b.next("chat_message", content="from the new socket")
 
 
-async def test_the_token_never_reaches_the_server_log(world) -> None:
+async def test_the_token_never_reaches_the_server_log(world: World) -> None:
     records: list[logging.LogRecord] = []
 
     class Keep(logging.Handler):
-        def emit(self, record: logging.LogRecord) -> None:
+        def emit(self: Any, record: logging.LogRecord) -> None:
             records.append(record)
 
     logger = logging.getLogger("uvicorn.error")

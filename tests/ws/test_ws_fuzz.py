@@ -3,14 +3,12 @@ sequences, 0 failures (the checks are in cli/fuzz_ws_machine.py)."""
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
 from cli.fuzz_ws import run_ws_fuzz
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-
-def test_ws_fuzz_2000_frames_without_a_failure(ws_server) -> None:
+def test_ws_fuzz_2000_frames_without_a_failure(ws_server: Any) -> None:
     report = run_ws_fuzz(ws_server.api_url, messages=2000, steps=40)
     print(report.render())
     assert report.ok, report.render()

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from tests.ws.live_ws import World, start_ws_server
-
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
 
 @pytest.mark.parametrize(
@@ -32,22 +32,25 @@ pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
         ('{"type": "ping", "seq": 13, "timestamp": 1, "data": {}, "extra": 1}', 40004, 13),
     ],
 )
-async def test_bad_frames_get_an_error_and_the_socket_stays(world, raw, code, request_seq) -> None:
+async def test_bad_frames_get_an_error_and_the_socket_stays(
+    world: World, raw: Any, code: Any, request_seq: Any
+) -> None:
     client = await world.connect(await world.user())
     await client.send_raw(raw)
     await client.error_for(request_seq, code)
     assert await client.sync() == []
 
 
-async def test_frames_over_64_kib_get_41302_and_the_socket_stays(world) -> None:
+async def test_frames_over_64_kib_get_41302_and_the_socket_stays(world: World) -> None:
     meeting = await world.meeting(1)
     (client,) = await world.in_room(meeting)
-    envelope = {"type": "chat_message", "seq": 21, "timestamp": 1, "data": {"room_id": meeting.id}}
-    big = json.dumps({**envelope, "data": {**envelope["data"], "content": "x" * 66_000}})
+    room = {"room_id": meeting.id}
+    envelope: dict[str, Any] = {"type": "chat_message", "seq": 21, "timestamp": 1, "data": room}
+    big = json.dumps({**envelope, "data": {**room, "content": "x" * 66_000}})
     await client.send_raw(big)
     error = await client.error_for(21, 41302)
     assert error["data"]["details"]["max_bytes"] == 65_536
-    at_cap = json.dumps({**envelope, "seq": 22, "data": {**envelope["data"], "content": ""}})
+    at_cap = json.dumps({**envelope, "seq": 22, "data": {**room, "content": ""}})
     at_cap = at_cap.replace('"content": ""', '"content": "' + "y" * (65_536 - len(at_cap)) + '"')
     assert len(at_cap.encode()) == 65_536
     await client.send_raw(at_cap)
@@ -55,25 +58,27 @@ async def test_frames_over_64_kib_get_41302_and_the_socket_stays(world) -> None:
     assert await client.sync() == []
 
 
-async def test_frames_over_the_protocol_cap_close_with_1009(world) -> None:
+async def test_frames_over_the_protocol_cap_close_with_1009(world: World) -> None:
     client = await world.connect(await world.user())
     await client.send_raw("z" * (1024 * 1024 + 1))
     assert (await client.closed())[0] == 1009
 
 
 @pytest.fixture(scope="module")
-def strict_server(start_server):
+def strict_server(start_server: Callable[..., Any]) -> Any:
     """Small limits: 5 messages/s (burst 5, 10 more tolerated)."""
     return start_ws_server(start_server, rate_per_second=5.0, rate_burst=5, rate_flood_tolerance=10)
 
 
 @pytest.fixture(scope="module")
-def heartbeat_server(start_server):
+def heartbeat_server(start_server: Callable[..., Any]) -> Any:
     """A 500 ms heartbeat timeout."""
     return start_ws_server(start_server, heartbeat_timeout_ms=500)
 
 
-async def test_a_flood_gets_42901_then_4029(strict_server, make_world) -> None:
+async def test_a_flood_gets_42901_then_4029(
+    strict_server: Any, make_world: Callable[[Any], World]
+) -> None:
     world: World = make_world(strict_server)
     client = await world.connect(await world.user())
     for seq in range(1, 41):
@@ -94,7 +99,9 @@ async def test_a_flood_gets_42901_then_4029(strict_server, make_world) -> None:
     assert (await client.closed())[0] == 4029
 
 
-async def test_a_client_that_slows_down_recovers(strict_server, make_world) -> None:
+async def test_a_client_that_slows_down_recovers(
+    strict_server: Any, make_world: Callable[[Any], World]
+) -> None:
     world: World = make_world(strict_server)
     client = await world.connect(await world.user())
     for seq in range(1, 9):
@@ -105,13 +112,17 @@ async def test_a_client_that_slows_down_recovers(strict_server, make_world) -> N
     assert await client.sync() == []
 
 
-async def test_a_silent_socket_is_closed_with_4008(heartbeat_server, make_world) -> None:
+async def test_a_silent_socket_is_closed_with_4008(
+    heartbeat_server: Any, make_world: Callable[[Any], World]
+) -> None:
     world: World = make_world(heartbeat_server)
     client = await world.connect(await world.user())
     assert await client.closed() == (4008, "heartbeat timeout")
 
 
-async def test_a_pinging_socket_stays_open(heartbeat_server, make_world) -> None:
+async def test_a_pinging_socket_stays_open(
+    heartbeat_server: Any, make_world: Callable[[Any], World]
+) -> None:
     world: World = make_world(heartbeat_server)
     client = await world.connect(await world.user())
     for _ in range(8):  # 1.6 s of pings, over three heartbeat timeouts

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from tests.ws.live_ws import World, start_ws_server
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-
-async def test_media_control_is_broadcast_and_shows_in_rest(world) -> None:
+async def test_media_control_is_broadcast_and_shows_in_rest(world: World) -> None:
     meeting = await world.meeting(3)
     a, b, c = await world.in_room(meeting)
     me = meeting.users[1].id
@@ -33,7 +33,7 @@ async def test_media_control_is_broadcast_and_shows_in_rest(world) -> None:
     assert (mine["audio_muted"], mine["video_muted"]) == (False, True)
 
 
-async def test_media_control_outside_the_room_is_refused(world) -> None:
+async def test_media_control_outside_the_room_is_refused(world: World) -> None:
     meeting = await world.meeting(1)
     client = await world.connect(meeting.host)
     data = {"room_id": meeting.id, "action": "mute_audio", "value": True}
@@ -43,7 +43,7 @@ async def test_media_control_outside_the_room_is_refused(world) -> None:
     await client.error_for(seq, 40004)
 
 
-async def test_chat_reaches_everyone_with_the_servers_fields(world) -> None:
+async def test_chat_reaches_everyone_with_the_servers_fields(world: World) -> None:
     meeting = await world.meeting(3)
     clients = await world.in_room(meeting)
     sender = meeting.users[2]
@@ -61,7 +61,7 @@ async def test_chat_reaches_everyone_with_the_servers_fields(world) -> None:
     ("content", "code"),
     [("", 40004), ("x" * 2001, 40004), ("a\u0000b", 40004), (None, 40003)],
 )
-async def test_chat_content_is_bounded(world, content, code) -> None:
+async def test_chat_content_is_bounded(world: World, content: Any, code: Any) -> None:
     meeting = await world.meeting(1)
     (client,) = await world.in_room(meeting)
     data = (
@@ -75,7 +75,11 @@ async def test_chat_content_is_bounded(world, content, code) -> None:
     await client.next("chat_message", content=longest)
 
 
-async def test_chat_is_persisted_with_the_meeting(start_server, make_settings, make_world) -> None:
+async def test_chat_is_persisted_with_the_meeting(
+    start_server: Callable[..., Any],
+    make_settings: Callable[..., Any],
+    make_world: Callable[[Any], World],
+) -> None:
     settings = make_settings(extra={"ws": {"snapshot_messages": 3}})
     server = start_server(settings)
     world: World = make_world(server)
@@ -100,7 +104,9 @@ async def test_chat_is_persisted_with_the_meeting(start_server, make_settings, m
     assert after["data"]["room_seq"] > snapshot["room_seq"]
 
 
-async def test_a_restarted_server_does_not_reuse_room_seqs(start_server, make_world) -> None:
+async def test_a_restarted_server_does_not_reuse_room_seqs(
+    start_server: Callable[..., Any], make_world: Callable[[Any], World]
+) -> None:
     server = start_ws_server(start_server)
     world: World = make_world(server)
     meeting = await world.meeting(1)

@@ -3,9 +3,11 @@ with the sender set by the server; no spoofing, no reaching other rooms."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+from tests.ws.live_ws import World
 
 SDP = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 CANDIDATE = {
@@ -25,7 +27,7 @@ CANDIDATE = {
         ("ice_candidate", {"candidate": {"candidate": "", "sdpMid": None, "sdpMLineIndex": None}}),
     ],
 )
-async def test_relay_reaches_only_the_target(world, type_, payload) -> None:
+async def test_relay_reaches_only_the_target(world: World, type_: Any, payload: Any) -> None:
     meeting = await world.meeting(3)
     a, b, c = await world.in_room(meeting)
     target = meeting.users[1].id
@@ -36,7 +38,7 @@ async def test_relay_reaches_only_the_target(world, type_, payload) -> None:
     assert await a.sync() == []
 
 
-async def test_the_sender_cannot_be_spoofed(world) -> None:
+async def test_the_sender_cannot_be_spoofed(world: World) -> None:
     meeting = await world.meeting(3)
     a, b, _ = await world.in_room(meeting)
     data = {
@@ -51,7 +53,7 @@ async def test_the_sender_cannot_be_spoofed(world) -> None:
     assert await b.sync() == []
 
 
-async def test_relay_targets_must_be_present_in_the_same_room(world) -> None:
+async def test_relay_targets_must_be_present_in_the_same_room(world: World) -> None:
     meeting = await world.meeting(2)
     other = await world.meeting(1)
     a, b = await world.in_room(meeting)
@@ -73,12 +75,12 @@ async def test_relay_targets_must_be_present_in_the_same_room(world) -> None:
     assert await b.sync() == []
 
 
-async def test_relay_payloads_are_validated(world) -> None:
+async def test_relay_payloads_are_validated(world: World) -> None:
     meeting = await world.meeting(2)
     a, b = await world.in_room(meeting)
     target = meeting.users[1].id
     to = {"room_id": meeting.id, "target_user_id": target}
-    bad = [
+    bad: list[tuple[str, dict[str, Any], int]] = [
         ("webrtc_offer", {**to, "sdp": ""}, 40004),
         ("webrtc_offer", {**to, "sdp": "x" * 32769}, 40004),
         ("webrtc_answer", {**to}, 40003),

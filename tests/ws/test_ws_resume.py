@@ -5,32 +5,32 @@ fresh snapshot."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from tests.ws.live_ws import World, start_ws_server
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
 
 @pytest.fixture(scope="module")
-def sticky_server(start_server):
+def sticky_server(start_server: Callable[..., Any]) -> Any:
     """A long grace period: a dropped client keeps its place while it reconnects."""
     return start_ws_server(start_server, disconnect_grace_ms=30_000, history_size=4)
 
 
 @pytest.fixture(scope="module")
-def short_window_server(start_server):
+def short_window_server(start_server: Callable[..., Any]) -> Any:
     """A 600 ms resume window after a 50 ms grace period."""
     return start_ws_server(start_server, disconnect_grace_ms=50, resume_window_ms=600)
 
 
-async def chat(client, room_id: str, text: str) -> None:
+async def chat(client: Any, room_id: str, text: str) -> None:
     await client.send("chat_message", {"room_id": room_id, "content": text})
 
 
 async def test_resume_within_grace_replays_everything_and_does_not_flap(
-    sticky_server, make_world
+    sticky_server: Any, make_world: Callable[[Any], World]
 ) -> None:
     world: World = make_world(sticky_server)
     meeting = await world.meeting(2)
@@ -58,7 +58,9 @@ async def test_resume_within_grace_replays_everything_and_does_not_flap(
     assert [f["type"] for f in events] == ["chat_message"]  # no user_left / user_joined
 
 
-async def test_resume_after_the_grace_period_replays_the_departure_and_rejoins(world) -> None:
+async def test_resume_after_the_grace_period_replays_the_departure_and_rejoins(
+    world: World,
+) -> None:
     meeting = await world.meeting(2)
     a, b = await world.in_room(meeting)
     b.drop()
@@ -76,7 +78,7 @@ async def test_resume_after_the_grace_period_replays_the_departure_and_rejoins(w
 
 
 async def test_resume_past_the_window_fails_with_a_fresh_snapshot(
-    short_window_server, make_world
+    short_window_server: Any, make_world: Callable[[Any], World]
 ) -> None:
     world: World = make_world(short_window_server)
     meeting = await world.meeting(2)
@@ -93,7 +95,7 @@ async def test_resume_past_the_window_fails_with_a_fresh_snapshot(
 
 
 async def test_resume_without_the_history_fails_with_a_fresh_snapshot(
-    sticky_server, make_world
+    sticky_server: Any, make_world: Callable[[Any], World]
 ) -> None:
     world: World = make_world(sticky_server)
     meeting = await world.meeting(2)
@@ -114,7 +116,7 @@ async def test_resume_without_the_history_fails_with_a_fresh_snapshot(
         await b2.next("room_snapshot")
 
 
-async def test_resume_of_a_room_never_entered(world) -> None:
+async def test_resume_of_a_room_never_entered(world: World) -> None:
     meeting = await world.meeting(2)
     a = await world.connect(meeting.host)
     await a.send("resume", {"room_id": meeting.id, "last_room_seq": 5})
@@ -131,7 +133,7 @@ async def test_resume_of_a_room_never_entered(world) -> None:
 
 
 async def test_resume_into_an_ended_meeting_replays_the_end_then_closes(
-    sticky_server, make_world
+    sticky_server: Any, make_world: Callable[[Any], World]
 ) -> None:
     world: World = make_world(sticky_server)
     meeting = await world.meeting(2)

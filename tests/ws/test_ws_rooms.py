@@ -3,12 +3,10 @@ disconnect grace, REST leave and REST end (meeting_ended, then 4010)."""
 
 from __future__ import annotations
 
-import pytest
-
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+from tests.ws.live_ws import World, WsClient
 
 
-async def test_only_users_admitted_over_rest_may_enter(world) -> None:
+async def test_only_users_admitted_over_rest_may_enter(world: World) -> None:
     meeting = await world.meeting(1, join=False)  # the creator has not joined yet
     creator = await world.connect(meeting.host)
     seq = await creator.send("join_room", {"room_id": meeting.id})
@@ -22,12 +20,12 @@ async def test_only_users_admitted_over_rest_may_enter(world) -> None:
     assert [p["user_id"] for p in snapshot["data"]["participants"]] == [meeting.host.id]
 
 
-async def test_four_users_see_each_other_join_with_counts_and_mute_states(world) -> None:
+async def test_four_users_see_each_other_join_with_counts_and_mute_states(world: World) -> None:
     users = [await world.user(f"n{i}") for i in range(4)]
     meeting = await world.rest.create_meeting(users[0].token, max_participants=4)
     for i, user in enumerate(users):
         await world.rest.join(user.token, meeting["meeting_number"], audio_muted=i == 2)
-    clients = []
+    clients: list[WsClient] = []
     for i, user in enumerate(users):
         client = await world.connect(user)
         snapshot = (await client.join(meeting["id"]))["data"]
@@ -50,7 +48,7 @@ async def test_four_users_see_each_other_join_with_counts_and_mute_states(world)
         assert await client.sync() == []
 
 
-async def test_joining_twice_only_refreshes_the_snapshot(world) -> None:
+async def test_joining_twice_only_refreshes_the_snapshot(world: World) -> None:
     meeting = await world.meeting(2)
     a, b = await world.in_room(meeting)
     again = await a.join(meeting.id)
@@ -58,7 +56,7 @@ async def test_joining_twice_only_refreshes_the_snapshot(world) -> None:
     assert await b.sync() == []
 
 
-async def test_leave_room_tells_everyone_including_the_leaver(world) -> None:
+async def test_leave_room_tells_everyone_including_the_leaver(world: World) -> None:
     meeting = await world.meeting(3)
     a, b, c = await world.in_room(meeting)
     await b.send("leave_room", {"room_id": meeting.id})
@@ -75,7 +73,7 @@ async def test_leave_room_tells_everyone_including_the_leaver(world) -> None:
     await a.next("user_joined", participant_count=3)
 
 
-async def test_a_dropped_connection_leaves_after_the_grace_period(world) -> None:
+async def test_a_dropped_connection_leaves_after_the_grace_period(world: World) -> None:
     meeting = await world.meeting(2)
     a, b = await world.in_room(meeting)
     a.drop()
@@ -83,7 +81,7 @@ async def test_a_dropped_connection_leaves_after_the_grace_period(world) -> None
     assert left["data"]["participant_count"] == 1
 
 
-async def test_rest_leave_removes_the_user_from_the_room(world) -> None:
+async def test_rest_leave_removes_the_user_from_the_room(world: World) -> None:
     meeting = await world.meeting(2)
     a, b = await world.in_room(meeting)
     await world.rest.leave(meeting.users[1].token, meeting.id)
@@ -95,7 +93,7 @@ async def test_rest_leave_removes_the_user_from_the_room(world) -> None:
     assert [p["user_id"] for p in detail["participants"]] == [meeting.host.id]
 
 
-async def test_ending_the_meeting_over_rest_closes_every_socket_with_4010(world) -> None:
+async def test_ending_the_meeting_over_rest_closes_every_socket_with_4010(world: World) -> None:
     meeting = await world.meeting(3)
     clients = await world.in_room(meeting)
     await world.rest.end(meeting.host.token, meeting.id)
@@ -110,7 +108,7 @@ async def test_ending_the_meeting_over_rest_closes_every_socket_with_4010(world)
     await late.error_for(seq, 40903)
 
 
-async def test_one_socket_in_two_rooms_keeps_them_apart(world) -> None:
+async def test_one_socket_in_two_rooms_keeps_them_apart(world: World) -> None:
     first = await world.meeting(2)
     second = await world.meeting(1)
     await world.rest.join(first.users[1].token, second.number)

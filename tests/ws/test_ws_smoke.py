@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from tests.ws.live_ws import World
 
-async def test_two_users_chat(world) -> None:
+
+async def test_two_users_chat(world: World) -> None:
     meeting = await world.meeting(2)
     a, b = await world.in_room(meeting)
     await a.send("chat_message", {"room_id": meeting.id, "content": "hi"})

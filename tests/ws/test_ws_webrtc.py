@@ -6,15 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from typing import Any
 
-import pytest
-
+from tests.ws.live_ws import World
 from tests.ws.rtc_peer import SignalingPeer
 
-pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 
-
-async def pump(client, peer: SignalingPeer) -> None:
+async def pump(client: Any, peer: SignalingPeer) -> None:
     """Feed every relayed signaling message to the peer."""
     while True:
         frame = await client.recv(timeout=60)
@@ -22,7 +20,7 @@ async def pump(client, peer: SignalingPeer) -> None:
             await peer.handle(frame)
 
 
-async def test_two_aiortc_peers_connect_through_the_relay(world) -> None:
+async def test_two_aiortc_peers_connect_through_the_relay(world: World) -> None:
     alice = await world.login(await world.user("alice"))
     bob = await world.login(await world.user("bob"))
     meeting = await world.rest.create_meeting(alice.token, title="p2p")

@@ -1,0 +1,1 @@
+"""WebSocket load benchmark (see run.py and docs/ws.md)."""

@@ -1,0 +1,113 @@
+"""The pure pieces of the signaling layer: rate limit, frames, origin and token handling."""
+
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+
+from server_impl.ws.endpoint import peek_seq
+from server_impl.ws.frames import Frame, iso_now, new_message_id
+from server_impl.ws.ratelimit import RateLimiter, Verdict
+from server_impl.ws.security import RedactTokens, origin_allowed, take_token
+
+
+def test_rate_limiter_allows_the_burst_then_limits_then_closes() -> None:
+    limiter = RateLimiter(rate=10, burst=5, flood_tolerance=3, now=0.0)
+    verdicts = [limiter.check(0.0) for _ in range(10)]
+    assert verdicts[:5] == [Verdict.OK] * 5
+    assert verdicts[5:8] == [Verdict.LIMITED] * 3
+    assert verdicts[8:] == [Verdict.FLOOD] * 2
+
+
+def test_rate_limiter_recovers_when_the_client_slows_down() -> None:
+    limiter = RateLimiter(rate=10, burst=2, flood_tolerance=5, now=0.0)
+    for _ in range(4):
+        limiter.check(0.0)  # 2 over: a debt of 2
+    assert limiter.check(0.0) is Verdict.LIMITED
+    assert limiter.check(0.5) is Verdict.OK  # 5 tokens earned pay the debt back
+    assert [limiter.check(10.0) for _ in range(2)] == [Verdict.OK, Verdict.OK]  # capped at burst
+    assert limiter.check(10.0) is Verdict.LIMITED
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"type":"pong","seq":0,"timestamp":5,"data":{"seq":0,"x":"\\"seq\\":9"}}',
+        '{"type": "pong", "seq": 123, "timestamp": 5, "data": {}}',
+    ],
+)
+def test_a_frame_is_the_envelope_with_each_connections_seq(text: str) -> None:
+    frame = Frame.from_json("pong", text)
+    for seq in (1, 42, 9007199254740991):
+        out = json.loads(frame.render(seq))
+        assert out["seq"] == seq
+        assert out["data"] == json.loads(text)["data"]
+
+
+def test_timestamps_and_message_ids_have_the_contract_shapes() -> None:
+    stamp = iso_now()
+    assert len(stamp) == 24 and stamp.endswith("Z") and stamp[19] == "."
+    ids = {new_message_id() for _ in range(1000)}
+    assert len(ids) == 1000
+    assert all(i.startswith("msg_") and len(i) == 28 for i in ids)
+
+
+@pytest.mark.parametrize(
+    ("origin", "host", "allowed", "ok"),
+    [
+        (None, "h:1", (), True),
+        ("https://app.example.com", "h:1", ("https://app.example.com",), True),
+        ("https://APP.example.com/", "h:1", ("https://app.example.com",), True),
+        ("https://evil.example.com", "h:1", ("https://app.example.com",), False),
+        ("http://h:1", "h:1", (), True),  # same origin
+        ("http://h:2", "h:1", (), False),
+        ("null", "h:1", (), False),
+        ("null", "h:1", ("*",), True),
+        ("ftp://h:1", "h:1", (), False),
+    ],
+)
+def test_origin_allow_list(
+    origin: str | None, host: str, allowed: tuple[str, ...], ok: bool
+) -> None:
+    assert origin_allowed(origin, host, allowed) is ok
+
+
+def test_the_token_is_taken_out_of_the_scope() -> None:
+    scope = {"query_string": b"x=1&access_token=abc.def.ghi&y=2"}
+    assert take_token(scope) == "abc.def.ghi"
+    assert scope["query_string"] == b"x=1&access_token=[redacted]&y=2"
+    assert take_token({"query_string": b""}) is None
+    assert take_token({"query_string": b"access_token="}) is None
+
+
+def test_the_log_filter_scrubs_tokens() -> None:
+    record = logging.LogRecord(
+        "uvicorn.error",
+        logging.INFO,
+        __file__,
+        1,
+        '%s - "WebSocket %s" [accepted]',
+        ("127.0.0.1:5", "/v1/ws?access_token=secret.jwt.value"),
+        None,
+    )
+    RedactTokens().filter(record)
+    assert "secret" not in record.getMessage()
+    assert "access_token=[redacted]" in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("raw", "seq"),
+    [
+        ('{"type":"x","data":{"a":1},"seq":17}', 17),
+        (b'{"seq": 3}', 3),
+        ('{"seq": -1}', None),
+        ('{"seq": 1.5}', None),
+        ('{"seq": true}', None),
+        ("[1]", None),
+        ("not json", None),
+    ],
+)
+def test_peek_seq_reads_only_a_valid_seq(raw: str | bytes, seq: int | None) -> None:
+    assert peek_seq(raw) == seq
