@@ -123,19 +123,36 @@ def saturated(result: PhaseResult) -> bool:
 
 async def join_latency(
     rest: Rest, port: int, pairs: list[tuple[Member, Member, str]]
-) -> list[float]:
-    """Per sample: REST join -> socket connected -> join_room -> the peer's user_joined (ms)."""
+) -> list[tuple[float, float, float]]:
+    """Per sample (ms): REST join; then socket connected; then `join_room` until the peer's
+    `user_joined`. The total is the join latency of the issue."""
     samples = []
     for host, joiner, number in pairs:
         peer = await connect_ours(port, host)
         arrived = expect(peer, "user_joined")
         t0 = time.perf_counter()
         await rest.join(joiner, number)
-        conn = await connect_ours(port, joiner)
+        t1 = time.perf_counter()
+        connected: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+        state = {"waiters": {"connected": connected}, "room_id": joiner.room_id}
+        path = f"/v1/ws?access_token={joiner.token}"
+        conn = await WsConn.connect(HOST, port, path, on_message, state=state)
+        await asyncio.wait_for(connected, 30)
+        t2 = time.perf_counter()
+        conn.send(envelope("join_room", 1, {"room_id": joiner.room_id}))
         await asyncio.wait_for(arrived, 30)
-        samples.append((time.perf_counter() - t0) * 1000)
+        t3 = time.perf_counter()
+        samples.append(((t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000))
         await close_all([peer, conn])
     return samples
+
+
+def summarize_join(samples: list[tuple[float, float, float]]) -> dict[str, Any]:
+    """The total's percentiles, and the p50 of each step."""
+    out = summarize([sum(s) for s in samples])
+    for i, step in enumerate(("rest_join_p50", "ws_connect_p50", "join_room_p50")):
+        out[step] = round(percentile(sorted(s[i] for s in samples), 0.5), 2)
+    return out
 
 
 async def join_latency_under_load(
@@ -144,7 +161,7 @@ async def join_latency_under_load(
     pairs: list[tuple[Member, Member, str]],
     senders: list[WsConn],
     rate: float,
-) -> tuple[list[float], int]:
+) -> tuple[list[tuple[float, float, float]], int]:
     stop = asyncio.Event()
     load = asyncio.create_task(background_load(senders, rate, stop))
     await asyncio.sleep(1.0)
