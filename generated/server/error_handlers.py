@@ -79,7 +79,8 @@ def on_api_error(_request: ConnexionRequest, exc: Exception) -> ConnexionRespons
     if exc.code == CODE_NOT_IMPLEMENTED:
         logger.info("%s", exc)
     elif exc.status >= 500:
-        logger.error("%s", exc, exc_info=exc)
+        # raised on purpose by a handler (e.g. a service unavailable): no traceback needed
+        logger.warning("%s %s", exc.code, exc.message)
     return error_response(exc.code, message=exc.message, details=exc.details, headers=exc.headers)
 
 
