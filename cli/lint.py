@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -34,22 +33,6 @@ class Inputs:
     openapi: Path
     asyncapi: Path
     root: Path
-
-
-class _AnyTargets(Mapping[str, None]):
-    """Accepts every target name: lint renders no target, so their options are not its business."""
-
-    def __getitem__(self, key: str) -> None:
-        return None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-    def __contains__(self, key: object) -> bool:
-        return True
 
 
 def register(app: typer.Typer) -> None:
@@ -98,6 +81,6 @@ def resolve_inputs(config: Path | None, openapi: Path | None, asyncapi: Path | N
         return Inputs(openapi, asyncapi, cwd)
     cfg_path = config or find_config()
     if config is not None or cfg_path.is_file():
-        cfg = load_config(cfg_path, _AnyTargets())
+        cfg = load_config(cfg_path)
         return Inputs(openapi or cfg.openapi, asyncapi or cfg.asyncapi, cfg.root)
     return Inputs(openapi or DEFAULT_OPENAPI, asyncapi or DEFAULT_ASYNCAPI, cwd)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -19,22 +18,6 @@ DEFAULT_OPENAPI = "meeting.openapi.yaml"
 DEFAULT_ASYNCAPI = "meeting.asyncapi.yaml"
 
 
-class _AnyTargets(Mapping[str, None]):
-    """Accepts every target name: the mock renders no target, so their options are not ours."""
-
-    def __getitem__(self, key: str) -> None:
-        return None
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-    def __contains__(self, key: object) -> bool:
-        return True
-
-
 def contract_paths(
     config: Path | None, openapi: Path | None, asyncapi: Path | None
 ) -> tuple[Path, Path, Path]:
@@ -42,7 +25,7 @@ def contract_paths(
     found upwards from the working directory), then the repository's own contracts."""
     cfg_path = config or find_config()
     if config is not None or cfg_path.is_file():
-        cfg = load_config(cfg_path, _AnyTargets())
+        cfg = load_config(cfg_path)
         return openapi or cfg.openapi, asyncapi or cfg.asyncapi, cfg.root
     local = Path.cwd() / "contracts"
     base = local if (local / DEFAULT_OPENAPI).is_file() else REPO_CONTRACTS
