@@ -4,6 +4,8 @@ For every request, Connexion's AsyncApp (3.3.x):
 - rebuilds the view's decorator chain (`AsyncOperation.fn` is a property creating a new
   `StarletteDecorator`, whose wrapper calls `decorate()` again: four `functools.wraps`),
 - builds a new URI parser for the operation,
+- reads and parses the request body even for operations without a `requestBody` (the
+  generated views take `**kwargs`, so Connexion cannot tell they ignore it),
 - runs `inspect.signature` three times (the parameter decorator once, the security wrapper
   twice for `required_scopes` / `request`).
 All of it is a pure function of the operation (the request is read from context variables
@@ -58,11 +60,23 @@ def install() -> bool:
         return False
     from connexion import security
     from connexion.apps import asynchronous
-    from connexion.context import receive, scope
+    from connexion.context import operation, receive, scope
     from connexion.decorators import main, parameter
+
+    class BodyAwareParameterDecorator(parameter.AsyncParameterDecorator):
+        """Skips the body of operations whose contract declares none."""
+
+        def _maybe_get_body(self, request: Any, *, arguments: list[str], has_kwargs: bool) -> Any:
+            if not operation.request_body:
+                return None
+            return super()._maybe_get_body(request, arguments=arguments, has_kwargs=has_kwargs)
 
     class CachingStarletteDecorator(main.StarletteDecorator):
         """`StarletteDecorator` that decorates once and keeps its URI parser."""
+
+        @property
+        def _parameter_decorator_cls(self) -> type[parameter.AsyncParameterDecorator]:
+            return BodyAwareParameterDecorator
 
         def __call__(self, function: Callable[..., Any]) -> Callable[..., Any]:
             decorated: Callable[..., Any] | None = None
