@@ -100,8 +100,9 @@ async def sweep(
     server: ServerProcess,
     log: Callable[[str], None],
 ) -> list[PhaseResult]:
-    """Each offered rate in turn; stops one step after saturation."""
-    results = []
+    """Each offered rate in turn; stops after two saturated rates in a row."""
+    results: list[PhaseResult] = []
+    await run_rate(senders, min(rates), duration, room_size)  # warm-up, not reported
     for rate in rates:
         result = await run_rate(senders, rate, duration, room_size, server_cpu=server.cpu_seconds)
         results.append(result)
@@ -111,7 +112,7 @@ async def sweep(
             f"server {result.server_cpu_s / result.sent * 1e6:5.0f} us/msg "
             f"({result.server_cores:4.0%} of its core)  client {result.client_cpu:4.0%}"
         )
-        if saturated(result):
+        if len(results) >= 2 and saturated(results[-1]) and saturated(results[-2]):
             break
         await asyncio.sleep(1.0)
     return results

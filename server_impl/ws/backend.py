@@ -43,12 +43,9 @@ class AuthFailure(Exception):
 class WsBackend(Protocol):
     """Authentication, admission and persistence, as the signaling layer sees them."""
 
-    async def authenticate(self, token: str) -> str:
-        """The user id of a valid access token; raises `AuthFailure`."""
-        ...
-
-    async def user_summary(self, user_id: str) -> Json:
-        """The contract's `UserSummary` (`id`, `nickname`, `avatar`)."""
+    async def authenticate(self, token: str) -> tuple[str, Json]:
+        """The user id of a valid access token and the user's `UserSummary` (`id`,
+        `nickname`, `avatar`); raises `AuthFailure`."""
         ...
 
     async def admission(

@@ -91,8 +91,7 @@ class WsEndpoint:
         try:
             if token is None:
                 raise AuthFailure(E.TOKEN_INVALID, "access_token is missing")
-            user_id = await self.hub.backend.authenticate(token)
-            user = await self.hub.backend.user_summary(user_id)
+            user_id, user = await self.hub.backend.authenticate(token)
         except AuthFailure as failure:
             await self._refuse(send, failure)
             return

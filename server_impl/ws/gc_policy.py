@@ -4,7 +4,9 @@ With the default settings CPython's full collections walk every object of every 
 (300-550 ms at 5,000 sockets, see /work/shared/REFERENCE.md), which breaks any latency goal.
 The policy:
 
-- raise the gen-0 threshold, so young collections are rarer (each stays cheap);
+- raise the gen-0 threshold, so young collections are rarer (each stays cheap), and the gen-2
+  one so far that the interpreter never starts a full collection on its own: full
+  collections happen only where this policy decides;
 - every `freeze_interval`, collect the young generations and `gc.freeze()` the survivors: they
   move to the permanent generation, which no collection walks, so gen 2 stays small;
 - frozen objects that later become cyclic garbage are only reclaimed by a full
@@ -12,7 +14,9 @@ The policy:
   HTTP protocol object, parser and transport: about 12 KB), so after `churn_min` closed
   sockets (and at least `churn_ratio` times the live ones) one full collection runs. That is
   the one pause the policy allows (about 0.6 s at 5,000 live sockets); memory is a bounded
-  sawtooth under churn instead of a leak (benchmarks/ws measures both).
+  sawtooth under churn instead of a leak (benchmarks/ws measures both). The same full
+  collection also runs when the frozen generation has grown by `growth` since the last one
+  (garbage from other sources, e.g. HTTP requests, is reclaimed too).
 """
 
 from __future__ import annotations
@@ -41,14 +45,16 @@ class GcPolicy:
 
     gen0_threshold: int = 50_000
     gen1_threshold: int = 20
-    gen2_threshold: int = 100
+    gen2_threshold: int = 1_000_000
     freeze_interval: float = 10.0
     churn_ratio: float = 1.0
     churn_min: int = 10_000
+    growth: float = 1.0
     stats: GcStats = field(default_factory=GcStats)
     _installed: bool = False
     _last_freeze: float = 0.0
     _closed_since_full: int = 0
+    _frozen_after_full: int = 0
     _saved_thresholds: tuple[int, int, int] = (700, 10, 10)
 
     def install(self) -> None:
@@ -61,8 +67,9 @@ class GcPolicy:
         gc.freeze()
         gc.set_threshold(self.gen0_threshold, self.gen1_threshold, self.gen2_threshold)
         self._last_freeze = time.monotonic()
+        self._frozen_after_full = gc.get_freeze_count()
         self.stats.freezes += 1
-        self.stats.frozen_objects = gc.get_freeze_count()
+        self.stats.frozen_objects = self._frozen_after_full
 
     def uninstall(self) -> None:
         """Restore the interpreter's defaults (tests, shutdown)."""
@@ -81,7 +88,11 @@ class GcPolicy:
         if not self._installed:
             return
         now = time.monotonic() if now is None else now
-        if self._closed_since_full >= max(self.churn_min, self.churn_ratio * live_connections):
+        churned = self._closed_since_full >= max(
+            self.churn_min, self.churn_ratio * live_connections
+        )
+        grown = gc.get_freeze_count() > (1 + self.growth) * self._frozen_after_full
+        if churned or grown:
             self.full_collection()
         elif now - self._last_freeze >= self.freeze_interval:
             gc.collect(1)
@@ -99,6 +110,7 @@ class GcPolicy:
         pause = (time.perf_counter() - started) * 1000
         self._closed_since_full = 0
         self._last_freeze = time.monotonic()
+        self._frozen_after_full = gc.get_freeze_count()
         self.stats.full_collections += 1
         self.stats.last_full_pause_ms = pause
         self.stats.frozen_objects = gc.get_freeze_count()

@@ -66,6 +66,7 @@ def test_schemathesis_finds_nothing(fuzz_server: LiveServer, tmp_path: Path) -> 
         FuzzOptions(url=fuzz_server.url, max_examples=100, phases=ALL_PHASES, report_dir=tmp_path)
     )
     summary = "\n" + _problems(result.output)
+    (tmp_path / "schemathesis-output.txt").write_text(result.output, encoding="utf-8")
     assert result.report is not None, summary
     assert result.failures == 0 and result.errors == 0, summary
     assert result.returncode == 0, summary

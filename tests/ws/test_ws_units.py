@@ -111,3 +111,26 @@ def test_the_log_filter_scrubs_tokens() -> None:
 )
 def test_peek_seq_reads_only_a_valid_seq(raw: str | bytes, seq: int | None) -> None:
     assert peek_seq(raw) == seq
+
+
+def test_gc_policy_collects_after_churn_and_restores_the_interpreter() -> None:
+    import gc
+
+    from server_impl.ws.gc_policy import GcPolicy
+
+    before = gc.get_threshold()
+    policy = GcPolicy(churn_min=3, churn_ratio=0.0, freeze_interval=3600)
+    policy.install()
+    try:
+        assert gc.get_threshold()[0] == policy.gen0_threshold
+        assert gc.get_freeze_count() > 0
+        policy.tick(live_connections=10)
+        assert policy.stats.full_collections == 0
+        for _ in range(3):
+            policy.connection_closed()
+        policy.tick(live_connections=10)
+        assert policy.stats.full_collections == 1
+    finally:
+        policy.uninstall()
+    assert gc.get_threshold() == before
+    assert gc.get_freeze_count() == 0
