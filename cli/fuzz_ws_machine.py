@@ -165,6 +165,13 @@ def build_machine(ctx: FuzzContext) -> type[RuleBasedStateMachine]:
             return got_a, got_b
 
         def _rejected(self, payload: str | bytes, frame: Any, codes: set[int]) -> None:
+            size = len(
+                payload.encode("utf-8", "surrogatepass") if isinstance(payload, str) else payload
+            )
+            if size > ctx.max_message_bytes:  # the size cap comes before any parsing
+                codes = {41302}
+                if isinstance(frame, (str, bytes)):  # garbage: whatever seq it happens to hold
+                    frame = _loads_or_none(frame)
             try:
                 got_a, got_b = self._exchange(payload)
             except Closed as closed:
@@ -281,6 +288,13 @@ def build_machine(ctx: FuzzContext) -> type[RuleBasedStateMachine]:
 
     WsMachine.__name__ = "WsMachine"
     return WsMachine
+
+
+def _loads_or_none(raw: str | bytes) -> Any:
+    try:
+        return json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
 
 
 def _from_a_dropped_socket(frame: Json) -> bool:

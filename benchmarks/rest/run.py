@@ -1,8 +1,11 @@
 """REST benchmark, in one run: throughput and latency of the served API against a bare
 Starlette baseline, Connexion's per-request overhead, and health latency under logins.
 
-    .venv/bin/python -m benchmarks.rest.run [--duration 10] [--connections 16]
+    .venv/bin/python -m benchmarks.rest.run [--duration 6] [--rounds 3] [--connections 16]
         [--database-url postgresql://...] [--out benchmarks/rest/results]
+
+- Each comparison alternates our endpoint and the bare one, `rounds` windows each (after a
+  warm-up of each), and compares the medians: background load then hits both sides alike.
 
 - One uvicorn worker pinned to core 0 (`taskset -c 0`), `wrk` pinned to core 1, production
   settings: response validation on, no Swagger UI router, GC tuned after start-up, sized pool,
@@ -178,6 +181,29 @@ def wrk(url: str, script: Path | None, duration: int, connections: int) -> dict[
     return parse_wrk(output)
 
 
+def measure_pair(targets: list[tuple[str, Path]], args: argparse.Namespace) -> dict[str, Any]:
+    """Warm both sides, then alternate ours/bare `rounds` times; compare the medians.
+
+    `targets` alternates ours (even) and bare (odd), one (url, script) per window, so that
+    changing background load hits both sides alike.
+    """
+    wrk(*targets[0], 2, args.connections)
+    wrk(*targets[1], 2, args.connections)
+    runs: dict[str, list[dict[str, float]]] = {"connexion": [], "bare": []}
+    for i, target in enumerate(targets[2:]):
+        side = "connexion" if i % 2 == 0 else "bare"
+        runs[side].append(wrk(*target, args.duration, args.connections))
+    out: dict[str, Any] = {"runs": runs}
+    for side, samples in runs.items():
+        out[side] = {
+            key: statistics.median(sample[key] for sample in samples)
+            for key in ("rps", "p50_ms", "p99_ms", "non_2xx", "socket_errors")
+        }
+    bare_rps = out["bare"]["rps"]
+    out["ratio"] = round(out["connexion"]["rps"] / bare_rps, 3) if bare_rps else None
+    return out
+
+
 async def logins_during_health(base: str, creds: dict[str, Any], duration: int) -> dict[str, Any]:
     """`GET /health` p99 (wrk, in the background) while 50 logins run at once."""
     health = subprocess.Popen(
@@ -219,7 +245,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     schema = f"ck_bench_{os.getpid()}" if args.database_url else None
     server = start_server(port, data_dir, args.database_url, schema)
     results: dict[str, Any] = {
-        "duration_s": args.duration,
+        "window_s": args.duration,
+        "rounds": args.rounds,
         "connections": args.connections,
         "database": "postgresql" if args.database_url else "sqlite",
         "cpus": os.cpu_count(),
@@ -235,28 +262,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
              "CONTRACTKIT_DATABASE_SCHEMA": schema or ""}
         )  # fmt: skip
         per_run = args.meetings_per_run
-        numbers = asyncio.run(create_meetings(settings, creds["user_id"], 4 * per_run))
+        windows = 2 * (args.rounds + 1)  # a warm-up, then `rounds`, for each side
+        numbers = asyncio.run(create_meetings(settings, creds["user_id"], windows * per_run))
         joins = [
-            join_script(
-                scripts, f"join{i}", prefix, token, numbers[i * per_run : (i + 1) * per_run]
-            )
-            for i, prefix in enumerate(("/v1", "/bare", "/v1", "/bare"))
-        ]
-        cases = {
-            "users_me": ((f"{base}/v1/users/me", me), (f"{base}/bare/users/me", me),
-                         (f"{base}/v1/users/me", me), (f"{base}/bare/users/me", me)),
-            "join": tuple((base, script) for script in joins),
-        }  # fmt: skip
-        for name, (warm_ours, warm_bare, served, bare) in cases.items():
-            wrk(*warm_ours, 2, args.connections)
-            wrk(*warm_bare, 2, args.connections)
-            ours = wrk(*served, args.duration, args.connections)
-            baseline = wrk(*bare, args.duration, args.connections)
-            results[name] = {
-                "connexion": ours,
-                "bare": baseline,
-                "ratio": round(ours["rps"] / baseline["rps"], 3) if baseline["rps"] else None,
-            }
+            (base, join_script(scripts, f"join{i}", ("/v1", "/bare")[i % 2], token,
+                               numbers[i * per_run : (i + 1) * per_run]))
+            for i in range(windows)
+        ]  # fmt: skip
+        me_targets = [(f"{base}{('/v1', '/bare')[i % 2]}/users/me", me) for i in range(windows)]
+        for name, targets in (("users_me", me_targets), ("join", joins)):
+            results[name] = measure_pair(targets, args)
         results["health_under_logins"] = asyncio.run(
             logins_during_health(base + "/v1", creds, args.login_window)
         )
@@ -279,12 +294,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawTextHelpFormatter
     )
-    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--duration", type=int, default=6, help="seconds per wrk window")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--login-window", type=int, default=10)
     parser.add_argument("--overhead-requests", type=int, default=15_000)
     parser.add_argument("--database-url", default=None)
-    parser.add_argument("--meetings-per-run", type=int, default=8000)
+    parser.add_argument("--meetings-per-run", type=int, default=5000)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating windows per side")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "rest" / "results")
     args = parser.parse_args()
     results = run(args)

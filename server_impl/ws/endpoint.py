@@ -10,13 +10,12 @@ end the loop with an exception (which the server would turn into a 1011 close).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
-
-import orjson
 
 from server_impl.ws import errors as E
 from server_impl.ws.backend import AuthFailure
@@ -49,11 +48,12 @@ MAX_SEQ = 2**53 - 1
 def peek_seq(raw: str | bytes) -> int | None:
     """The `seq` of a frame we will not process (too big, rate-limited), if it has a valid one.
 
-    Parsing costs no more than receiving the frame did (it is at most the protocol cap).
+    Parsing costs no more than receiving the frame did (it is at most the protocol cap); the
+    stdlib parser, like the generated one's recovery of `seq` from invalid frames.
     """
     try:
-        frame = orjson.loads(raw)
-    except (orjson.JSONDecodeError, RecursionError):
+        frame = json.loads(raw)
+    except (ValueError, RecursionError):
         return None
     seq = frame.get("seq") if isinstance(frame, dict) else None
     return seq if type(seq) is int and 0 <= seq <= MAX_SEQ else None
