@@ -276,7 +276,15 @@ def run_rest(options: FuzzOptions) -> FuzzResult:
     return result
 
 
-MODES: dict[str, Callable[[FuzzOptions], FuzzResult]] = {"rest": run_rest}
+def run_ws(options: FuzzOptions) -> FuzzResult:
+    """WebSocket mode: stateful sequences from the generated strategies (cli/fuzz_ws.py)."""
+    from cli.fuzz_ws import run_ws_mode
+
+    result: FuzzResult = run_ws_mode(options)
+    return result
+
+
+MODES: dict[str, Callable[[FuzzOptions], FuzzResult]] = {"rest": run_rest, "ws": run_ws}
 
 
 # ---------------------------------------------------------------------- identity (auth hook)

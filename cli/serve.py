@@ -116,7 +116,8 @@ def serve(
     bind_host = host or cfg.serve.host
     bind_port = cfg.serve.port if port is None else port
     console.print(f"serving http://{bind_host}:{bind_port}/v1 (Swagger UI: /v1/ui)")
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level=log_level)
+    # the AsyncAPI contract's protocol cap: larger frames are refused before buffering (1009)
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level=log_level, ws_max_size=1_048_576)
 
 
 def register(app: typer.Typer) -> None:

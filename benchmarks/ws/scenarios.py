@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -102,15 +103,17 @@ async def sweep(
 ) -> list[PhaseResult]:
     """Each offered rate in turn; stops after two saturated rates in a row."""
     results: list[PhaseResult] = []
+    await wait_quiet(log)
     await run_rate(senders, min(rates), duration, room_size)  # warm-up, not reported
     for rate in rates:
         result = await run_rate(senders, rate, duration, room_size, server_cpu=server.cpu_seconds)
         results.append(result)
+        busy = "  <- STARVED: other processes on its core" if starved(result) else ""
         log(
-            f"  {rate:>6.0f} msg/s offered: {result.achieved:7.0f} delivered/s-equiv, "
-            f"p50 {result.p50:7.2f} ms  p99 {result.p99:8.2f} ms  max {result.max:8.2f} ms  "
-            f"server {result.server_cpu_s / result.sent * 1e6:5.0f} us/msg "
-            f"({result.server_cores:4.0%} of its core)  client {result.client_cpu:4.0%}"
+            f"  {rate:>6.0f} msg/s: p50 {result.p50:7.2f} ms  p99 {result.p99:8.2f} ms  "
+            f"max {result.max:8.2f} ms  server {result.server_cpu_s / result.sent * 1e6:4.0f} "
+            f"us/msg ({result.server_cores:4.0%} of its core)  client {result.client_cpu:4.0%}"
+            f"{busy}"
         )
         if len(results) >= 2 and saturated(results[-1]) and saturated(results[-2]):
             break
@@ -120,6 +123,21 @@ async def sweep(
 
 #: a load is sustained when everything is delivered and p99 stays under this (ms)
 SUSTAINED_P99_MS = 100.0
+
+
+def starved(result: PhaseResult) -> bool:
+    """Queueing although the server had CPU to spare: the machine was busy, not the server."""
+    return result.p99 > SUSTAINED_P99_MS and result.server_cores < 0.8
+
+
+async def wait_quiet(log: Callable[[str], None], limit: float = 600.0) -> float:
+    """Wait (up to `limit` s) until the 1-minute load average is below 1; return it."""
+    deadline = time.monotonic() + limit
+    while os.getloadavg()[0] >= 1.0 and time.monotonic() < deadline:
+        await asyncio.sleep(10)
+    load = os.getloadavg()[0]
+    log(f"  (load average {load:.2f})")
+    return load
 
 
 def saturated(result: PhaseResult) -> bool:
