@@ -109,6 +109,7 @@ def run_ws_fuzz(
     strategies_module: str = "generated.ws.strategies",
     max_message_bytes: int = 64 * 1024,
     derandomize: bool = False,
+    shrink: bool = False,
 ) -> WsFuzzReport:
     """Fuzz the server at `base_url` (REST base, e.g. `http://127.0.0.1:3000/v1`)."""
     config = pipeline.read_config(config_path or find_config())
@@ -138,7 +139,9 @@ def run_ws_fuzz(
         database=None,
         derandomize=derandomize,
         suppress_health_check=list(HealthCheck),
-        phases=[Phase.generate, Phase.shrink],
+        # Shrinking replays sequences against the live server (slow, and its state moves on);
+        # the first failure is reported with its full sequence either way.
+        phases=[Phase.generate, Phase.shrink] if shrink else [Phase.generate],
         report_multiple_bugs=False,
     )
     started = time.monotonic()
@@ -148,8 +151,12 @@ def run_ws_fuzz(
         try:
             with with_reporter(keep):
                 run_state_machine_as_test(machine, settings=options)
-        except FuzzFailure as exc:
-            report.failure = "\n".join([*log, f"{type(exc).__name__}: {exc}"])
+        except Exception as exc:  # FuzzFailure, or Hypothesis unable to replay it (Flaky)
+            if ctx.first_failure is None and not isinstance(exc, FuzzFailure):
+                raise
+            first = ctx.first_failure or str(exc)
+            shrunk = "\n".join([*log, f"{type(exc).__name__}: {exc}"])
+            report.failure = f"FuzzFailure: {first}\n\nHypothesis:\n{shrunk}"
             break
         report.examples += options.max_examples
     report.messages = _frames(ctx)
@@ -199,6 +206,7 @@ def ws_command(
         str | None, typer.Option(help="WebSocket URL (default: from the contract).")
     ] = None,
     derandomize: Annotated[bool, typer.Option(help="Same frames on every run.")] = False,
+    shrink: Annotated[bool, typer.Option(help="Minimize a failing sequence (slow).")] = False,
     config: Annotated[Path | None, typer.Option("--config", "-c")] = None,
 ) -> None:
     """Fuzz the WebSocket of a running server: stateful sequences of valid, invalid and garbage
@@ -210,6 +218,7 @@ def ws_command(
         ws_url=ws_url,
         config_path=config,
         derandomize=derandomize,
+        shrink=shrink,
     )
     typer.echo(report.render())
     if not report.ok:

@@ -15,6 +15,7 @@ each frame's effects are known exactly. Checks:
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from types import ModuleType
@@ -45,8 +46,14 @@ class FuzzContext:
     room_id: str
     tokens: tuple[str, str]  # user A (the fuzzer), user B (the watcher)
     max_message_bytes: int = 64 * 1024
+    #: seconds to pause after a 42901, so a server's rate limit never escalates to 4029
+    rate_backoff: float = 2.0
     sent: Counter[str] = field(default_factory=Counter)
     answers: Counter[str] = field(default_factory=Counter)
+    #: the first failure seen, with the steps of its sequence (kept even if Hypothesis then
+    #: cannot replay the sequence identically against a live server)
+    first_failure: str | None = None
+    trace: list[str] = field(default_factory=list)
 
 
 def readable_seq(frame: Any) -> int | None:
@@ -65,9 +72,17 @@ def build_machine(ctx: FuzzContext) -> type[RuleBasedStateMachine]:
     s = ctx.strategies
     rooms = st.sampled_from([ctx.room_id, ctx.room_id, ctx.room_id, UNKNOWN_ROOM])
 
+    def failure(reason: str, frame: Any, got: list[Json]) -> FuzzFailure:
+        exc = fail(reason, frame, got)
+        if ctx.first_failure is None:
+            steps = "\n".join(f"    {i + 1}. {step}" for i, step in enumerate(ctx.trace))
+            ctx.first_failure = f"{exc}\n  sequence:\n{steps}"
+        return exc
+
     class WsMachine(RuleBasedStateMachine):
         def __init__(self) -> None:
             super().__init__()
+            ctx.trace.clear()
             self.b = Session(ctx.ws_url, ctx.tokens[1], ctx.validators, "B")
             self.a = Session(ctx.ws_url, ctx.tokens[0], ctx.validators, "A")
             self.b.send(json.dumps(_frame("join_room", 1, {"room_id": ctx.room_id})))
@@ -137,6 +152,7 @@ def build_machine(ctx: FuzzContext) -> type[RuleBasedStateMachine]:
         @rule()
         def reconnect(self) -> None:
             ctx.sent["reconnect"] += 1
+            ctx.trace.append("reconnect A")
             self.a.close()
             self.a = Session(ctx.ws_url, ctx.tokens[0], ctx.validators, "A")
             self.resumable, self.joined = self.joined, False
@@ -153,9 +169,15 @@ def build_machine(ctx: FuzzContext) -> type[RuleBasedStateMachine]:
 
         # ------------------------------------------------------------------ checks
         def _exchange(self, payload: str | bytes) -> tuple[list[Json], list[Json]]:
+            ctx.trace.append(repr(payload[:160]) + ("…" if len(payload) > 160 else ""))
             self.a.send(payload)
             got_a = self.a.sync()
             got_b = self.b.sync()
+            if any(
+                f["type"] == "error" and f["data"]["code"] == RATE_LIMITED for f in got_a + got_b
+            ):
+                ctx.answers["(rate-limit backoff)"] += 1
+                time.sleep(ctx.rate_backoff)
             for frame in got_a:
                 ctx.answers[frame["type"]] += 1
                 data = frame["data"]
@@ -175,18 +197,22 @@ def build_machine(ctx: FuzzContext) -> type[RuleBasedStateMachine]:
             try:
                 got_a, got_b = self._exchange(payload)
             except Closed as closed:
-                raise fail(f"invalid input closed the socket ({closed.code})", frame, []) from None
+                raise failure(
+                    f"invalid input closed the socket ({closed.code})", frame, []
+                ) from None
             want = readable_seq(frame)
             errors = [f for f in got_a if f["type"] == "error"]
             if len(got_a) != 1 or len(errors) != 1:
-                raise fail("invalid input must get exactly one error, nothing else", frame, got_a)
+                raise failure(
+                    "invalid input must get exactly one error, nothing else", frame, got_a
+                )
             error = errors[0]["data"]
             if error["code"] == RATE_LIMITED:
                 return
             if error["code"] not in codes or error["request_seq"] != want:
-                raise fail(f"expected error {sorted(codes)} for seq {want}", frame, got_a)
+                raise failure(f"expected error {sorted(codes)} for seq {want}", frame, got_a)
             if [f for f in got_b if not _from_a_dropped_socket(f)]:
-                raise fail("invalid input had an effect on another client", frame, got_b)
+                raise failure("invalid input had an effect on another client", frame, got_b)
 
         def _valid(self, frame: Json) -> None:
             ctx.sent[f"valid:{frame['type']}"] += 1
@@ -197,16 +223,16 @@ def build_machine(ctx: FuzzContext) -> type[RuleBasedStateMachine]:
             try:
                 got_a, got_b = self._exchange(raw)
             except Closed as closed:
-                raise fail(f"valid input closed the socket ({closed.code})", frame, []) from None
+                raise failure(f"valid input closed the socket ({closed.code})", frame, []) from None
             seq = frame["seq"]
             errors = [f["data"] for f in got_a if f["type"] == "error"]
             if any(e["code"] == RATE_LIMITED for e in errors):
                 return
             if any(e["request_seq"] != seq for e in errors):
-                raise fail("an error answers the wrong request_seq", frame, got_a)
+                raise failure("an error answers the wrong request_seq", frame, got_a)
             codes = [e["code"] for e in errors]
             if any(c in REJECTIONS - {40004} for c in codes):
-                raise fail("a valid frame was refused as invalid", frame, got_a)
+                raise failure("a valid frame was refused as invalid", frame, got_a)
             self._effects(frame, codes, got_a, got_b)
 
         def _effects(
@@ -218,7 +244,7 @@ def build_machine(ctx: FuzzContext) -> type[RuleBasedStateMachine]:
 
             def expect(ok: bool, what: str) -> None:
                 if not ok:
-                    raise fail(what, frame, [*got_a, {"B saw": got_b}])
+                    raise failure(what, frame, [*got_a, {"B saw": got_b}])
 
             if kind == "ping":
                 pongs = [f for f in got_a if f["type"] == "pong"]
@@ -288,6 +314,10 @@ def build_machine(ctx: FuzzContext) -> type[RuleBasedStateMachine]:
 
     WsMachine.__name__ = "WsMachine"
     return WsMachine
+
+
+def _is_rate_limited(frame: Json) -> bool:
+    return bool(frame["type"] == "error" and frame["data"]["code"] == RATE_LIMITED)
 
 
 def _loads_or_none(raw: str | bytes) -> Any:

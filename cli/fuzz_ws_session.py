@@ -47,6 +47,7 @@ class Session:
         self.validators = validators
         self.last_seq = 0
         self.received: dict[str, int] = {}
+        self.rate_limited = False  # the last barrier ping itself was refused with 42901
         self._stack = ExitStack()
         self.ws: ClientConnection = self._stack.enter_context(
             connect(f"{url}?access_token={token}", open_timeout=10, close_timeout=2, max_size=None)
@@ -101,13 +102,15 @@ class Session:
         marker = next(_markers)
         ping = {"type": "ping", "seq": marker, "timestamp": 1, "data": {"client_time": marker}}
         self.send(json.dumps(ping))
+        self.rate_limited = False
         before: list[Json] = []
         while True:
             frame = self.recv()
             if frame["type"] == "pong" and frame["data"].get("client_time") == marker:
                 return before
             if frame["type"] == "error" and frame["data"]["request_seq"] == marker:
-                return [*before, frame]  # the barrier itself was refused (rate limit)
+                self.rate_limited = True  # refused, but still after everything before it
+                return before
             before.append(frame)
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ of users), a long heartbeat (idle load connections do not ping), 1 MiB protocol 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import cProfile
 import functools
 import logging
@@ -34,6 +35,19 @@ def direct_websocket(app: Any) -> Any:
     return dispatch
 
 
+def _slow_callback_threshold(app: Any, seconds: float) -> Any:
+    """Set the running loop's slow-callback threshold on the first ASGI call."""
+
+    async def wrapped(scope: Any, receive: Any, send: Any) -> None:
+        loop = asyncio.get_running_loop()
+        if not loop.get_debug():
+            loop.set_debug(True)
+            loop.slow_callback_duration = seconds
+        await app(scope, receive, send)
+
+    return wrapped
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -42,6 +56,11 @@ def main() -> None:
     parser.add_argument("--no-gc-tuning", action="store_true")
     parser.add_argument(
         "--direct-ws", action="store_true", help="route /v1/ws around Starlette's middleware"
+    )
+    parser.add_argument(
+        "--slow-callbacks",
+        action="store_true",
+        help="asyncio loop in debug mode: log every callback that blocks it for over 20 ms",
     )
     parser.add_argument(
         "--profile", type=Path, help="cProfile between SIGUSR1 and SIGUSR2, stats written here"
@@ -59,6 +78,11 @@ def main() -> None:
     logging.basicConfig(level=logging.WARNING, format="%(name)s %(message)s")
     logging.getLogger("server_impl.ws.gc_policy").setLevel(logging.INFO)
     app = create_app(settings)
+    loop_kind = "auto"
+    if args.slow_callbacks:
+        loop_kind = "asyncio"
+        logging.getLogger("asyncio").setLevel(logging.WARNING)
+        app = _slow_callback_threshold(app, 0.02)
     if args.direct_ws:
         app = direct_websocket(app)
     run = functools.partial(
@@ -70,6 +94,7 @@ def main() -> None:
         ws_max_size=1 << 20,
         backlog=4096,
         timeout_keep_alive=60,
+        loop=loop_kind,
     )
     if args.profile is not None:
         profiler = cProfile.Profile()

@@ -4,19 +4,21 @@ With the default settings CPython's full collections walk every object of every 
 (300-550 ms at 5,000 sockets, see /work/shared/REFERENCE.md), which breaks any latency goal.
 The policy:
 
-- raise the gen-0 threshold, so young collections are rarer (each stays cheap), and the gen-2
+- keep young collections small (gen 0: 10,000, gen 1: 2, so a young collection walks at most
+  a few tens of thousands of objects: a few ms, never hundreds), and raise the gen-2
   one so far that the interpreter never starts a full collection on its own: full
   collections happen only where this policy decides;
-- every `freeze_interval`, collect the young generations and `gc.freeze()` the survivors: they
-  move to the permanent generation, which no collection walks, so gen 2 stays small;
+- every `freeze_interval`, `gc.freeze()` (O(1)): whatever survived so far moves to the
+  permanent generation, which no collection walks, so the collected generations stay small;
 - frozen objects that later become cyclic garbage are only reclaimed by a full
-  `unfreeze -> collect -> freeze`. Every closed socket leaves such a cycle inside uvicorn (its
-  HTTP protocol object, parser and transport: about 12 KB), so after `churn_min` closed
-  sockets (and at least `churn_ratio` times the live ones) one full collection runs. That is
-  the one pause the policy allows (about 0.6 s at 5,000 live sockets); memory is a bounded
-  sawtooth under churn instead of a leak (benchmarks/ws measures both). The same full
-  collection also runs when the frozen generation has grown by `growth` since the last one
-  (garbage from other sources, e.g. HTTP requests, is reclaimed too).
+  `unfreeze -> collect -> freeze`. Every closed socket stays in such a cycle inside uvicorn
+  (its HTTP protocol object, parser, transport, and with them the socket's deflate
+  contexts: 12-40 KB), so after `churn_min` closed sockets (and at least `churn_ratio` times
+  the live ones) one full collection runs. That is the one pause the policy allows (about
+  0.9 s at 5,000 live sockets); memory is a bounded sawtooth under churn instead of a leak
+  (benchmarks/ws measures both). The same full collection also runs every `full_interval`
+  (garbage from other sources, e.g. HTTP requests, is reclaimed too). Nothing here walks the
+  heap outside those collections (`gc.get_freeze_count()` does: it is only read during them).
 """
 
 from __future__ import annotations
@@ -37,25 +39,30 @@ class GcStats:
     full_collections: int = 0
     last_full_pause_ms: float = 0.0
     frozen_objects: int = 0
+    collections: list[int] = field(default_factory=lambda: [0, 0, 0])  # per generation
+    max_pause_ms: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
 
 
 @dataclass
 class GcPolicy:
     """Process-wide GC management; `tick` is called by the hub's housekeeping loop."""
 
-    gen0_threshold: int = 50_000
-    gen1_threshold: int = 20
+    gen0_threshold: int = 10_000
+    gen1_threshold: int = 2
     gen2_threshold: int = 1_000_000
     freeze_interval: float = 10.0
     churn_ratio: float = 1.0
     churn_min: int = 10_000
-    growth: float = 1.0
+    full_interval: float = 1800.0
     stats: GcStats = field(default_factory=GcStats)
     _installed: bool = False
     _last_freeze: float = 0.0
     _closed_since_full: int = 0
-    _frozen_after_full: int = 0
+    _last_full: float = 0.0
     _saved_thresholds: tuple[int, int, int] = (700, 10, 10)
+    _started: float = 0.0
+    #: collections longer than this are logged (ms)
+    slow_pause_ms: float = 50.0
 
     def install(self) -> None:
         """Raise the thresholds and freeze what exists now (modules, app, config)."""
@@ -63,21 +70,36 @@ class GcPolicy:
             return
         self._installed = True
         self._saved_thresholds = gc.get_threshold()
+        gc.callbacks.append(self._observe)
         gc.collect()
         gc.freeze()
         gc.set_threshold(self.gen0_threshold, self.gen1_threshold, self.gen2_threshold)
-        self._last_freeze = time.monotonic()
-        self._frozen_after_full = gc.get_freeze_count()
+        self._last_freeze = self._last_full = time.monotonic()
         self.stats.freezes += 1
-        self.stats.frozen_objects = self._frozen_after_full
+        self.stats.frozen_objects = gc.get_freeze_count()
 
     def uninstall(self) -> None:
         """Restore the interpreter's defaults (tests, shutdown)."""
         if not self._installed:
             return
         self._installed = False
+        if self._observe in gc.callbacks:
+            gc.callbacks.remove(self._observe)
         gc.unfreeze()
         gc.set_threshold(*self._saved_thresholds)
+
+    def _observe(self, phase: str, info: dict[str, int]) -> None:
+        """`gc.callbacks` hook: count collections and their pauses per generation."""
+        if phase == "start":
+            self._started = time.perf_counter()
+            return
+        generation = info.get("generation", 2)
+        pause = (time.perf_counter() - self._started) * 1000
+        self.stats.collections[generation] += 1
+        if pause > self.stats.max_pause_ms[generation]:
+            self.stats.max_pause_ms[generation] = pause
+        if pause > self.slow_pause_ms:
+            log.info("gc: generation %d collection took %.1f ms", generation, pause)
 
     def connection_closed(self) -> None:
         """Count churn: frozen objects of closed sockets wait for the next full collection."""
@@ -87,19 +109,19 @@ class GcPolicy:
         """Freeze young survivors periodically; run a full collection after heavy churn."""
         if not self._installed:
             return
+        wanted = (self.gen0_threshold, self.gen1_threshold, self.gen2_threshold)
+        if gc.get_threshold() != wanted:  # someone reset them after `install`
+            gc.set_threshold(*wanted)
         now = time.monotonic() if now is None else now
         churned = self._closed_since_full >= max(
             self.churn_min, self.churn_ratio * live_connections
         )
-        grown = gc.get_freeze_count() > (1 + self.growth) * self._frozen_after_full
-        if churned or grown:
+        if churned or now - self._last_full >= self.full_interval:
             self.full_collection()
         elif now - self._last_freeze >= self.freeze_interval:
-            gc.collect(1)
-            gc.freeze()
+            gc.freeze()  # O(1); `gc.get_freeze_count()` would walk every frozen object
             self._last_freeze = now
             self.stats.freezes += 1
-            self.stats.frozen_objects = gc.get_freeze_count()
 
     def full_collection(self) -> None:
         """`unfreeze -> collect -> freeze`: reclaim cyclic garbage of closed connections."""
@@ -109,9 +131,8 @@ class GcPolicy:
         gc.freeze()
         pause = (time.perf_counter() - started) * 1000
         self._closed_since_full = 0
-        self._last_freeze = time.monotonic()
-        self._frozen_after_full = gc.get_freeze_count()
+        self._last_freeze = self._last_full = time.monotonic()
         self.stats.full_collections += 1
         self.stats.last_full_pause_ms = pause
         self.stats.frozen_objects = gc.get_freeze_count()
-        log.info("gc: full collection after churn, %.1f ms", pause)
+        log.info("gc: full collection (churn or interval), %.1f ms", pause)
