@@ -6,13 +6,14 @@ import importlib
 import inspect
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
-from generators.config import Config, ConfigError, find_config, load_config
+from generators.config import Config, ConfigError, find_config, load_config, suggest
 from generators.diagnostics import render
 
 EXIT_ERROR = 2
@@ -115,9 +116,28 @@ def serve(
         raise typer.Exit(EXIT_ERROR) from None
     bind_host = host or cfg.serve.host
     bind_port = cfg.serve.port if port is None else port
+    try:
+        options = uvicorn_options(cfg.serve.uvicorn)
+    except ValueError as exc:
+        console.print(f"[red]{cfg.display_path}: serve.uvicorn[/]: {exc}")
+        raise typer.Exit(EXIT_ERROR) from None
     console.print(f"serving http://{bind_host}:{bind_port}/v1 (Swagger UI: /v1/ui)")
+    uvicorn.run(app, host=bind_host, port=bind_port, log_level=log_level, **options)
+
+
+def uvicorn_options(configured: Mapping[str, Any]) -> dict[str, Any]:
+    """Keyword options for `uvicorn.run`: the defaults, then `serve.uvicorn` from the config.
+
+    Raises ValueError naming an option `uvicorn.Config` does not take.
+    """
+    import uvicorn
+
+    known = set(inspect.signature(uvicorn.Config).parameters) - {"app", "host", "port"}
+    for name in configured:
+        if name not in known:
+            raise ValueError(f"unknown uvicorn option {name!r}{suggest(name, known)}")
     # the AsyncAPI contract's protocol cap: larger frames are refused before buffering (1009)
-    uvicorn.run(app, host=bind_host, port=bind_port, log_level=log_level, ws_max_size=1_048_576)
+    return {"ws_max_size": 1_048_576, **configured}
 
 
 def register(app: typer.Typer) -> None:

@@ -50,11 +50,13 @@ class ImplementationSection:
 
 @dataclass(frozen=True)
 class ServeSection:
-    """`contractkit serve`: the app (`module:factory`) and its default address."""
+    """`contractkit serve`: the app (`module:factory`), its default address, and extra
+    `uvicorn.Config` options (`uvicorn`, e.g. `{http: "module:ProtocolClass"}`)."""
 
     app: str = "server_impl.app:create_app"
     host: str = "127.0.0.1"
     port: int = 3000
+    uvicorn: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,12 @@ _TOP: _Spec = {
 _CONTRACTS: _Spec = {"openapi": (str, True), "asyncapi": (str, True)}
 _TARGET: _Spec = {"output": (str, True), "enabled": (bool, False), "options": (dict, False)}
 _IMPLEMENTATION: _Spec = {"package": (str, False), "missing": (str, False)}
-_SERVE: _Spec = {"app": (str, False), "host": (str, False), "port": (int, False)}
+_SERVE: _Spec = {
+    "app": (str, False),
+    "host": (str, False),
+    "port": (int, False),
+    "uvicorn": (dict, False),
+}
 
 
 def suggest(word: str, candidates: Iterable[str]) -> str:

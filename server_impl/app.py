@@ -45,6 +45,7 @@ log = logging.getLogger(__name__)
 
 #: generation-0 threshold after start-up (default 700): fewer, cheaper young collections
 GC_GEN0_THRESHOLD = 50_000
+WS_PATH = "/v1/ws"
 #: bodies of non-upload requests (the AI endpoints take up to 16 MB of base64 audio)
 DEFAULT_BODY_LIMIT = 24 * 1024 * 1024
 
@@ -63,7 +64,7 @@ def create_app(settings: Settings | None = None, *, events: MeetingEvents | None
         services.set_events(FanoutEvents([services.events, events]))
     routes: list[BaseRoute] = []
     if ws_endpoint is not None:
-        routes.append(WebSocketRoute("/v1/ws", ws_endpoint))
+        routes.append(WebSocketRoute(WS_PATH, ws_endpoint))
     routes += docs_routes(swagger_ui=settings.swagger_ui, contract=CONTRACT)
 
     @asynccontextmanager
@@ -74,7 +75,8 @@ def create_app(settings: Settings | None = None, *, events: MeetingEvents | None
         finally:
             await _stop(services, ws_endpoint)
 
-    app = Starlette(
+    app = ServiceApp(
+        ws_endpoint,
         routes=routes,
         lifespan=lifespan,
         middleware=[
@@ -93,6 +95,26 @@ def create_app(settings: Settings | None = None, *, events: MeetingEvents | None
     app.state.services = services
     app.state.connexion = connexion_app
     return app
+
+
+class ServiceApp(Starlette):
+    """The service's ASGI app. The `/v1/ws` socket goes straight to its endpoint: none of the
+    HTTP middleware applies to a WebSocket, and each layer would wrap every message it sends."""
+
+    def __init__(self, ws_endpoint: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._ws_endpoint = ws_endpoint
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if (
+            scope["type"] == "websocket"
+            and scope["path"] == WS_PATH
+            and self._ws_endpoint is not None
+        ):
+            scope["app"] = self
+            await self._ws_endpoint(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)
 
 
 def build_connexion_app(services: Services) -> AsyncApp:
@@ -158,8 +180,8 @@ async def _start(services: Services, connexion_app: AsyncApp, ws_endpoint: objec
     await _warm_up(connexion_app)
     await _maybe_call(ws_endpoint, "startup")
     services.ai.startup()  # lazy, or a background start of the AI workers: never waits
-    if settings.gc_tuning:
-        tune_gc()
+    if settings.gc_tuning and ws_endpoint is None:
+        tune_gc()  # with the WebSocket, the hub's GcPolicy owns the collector
 
 
 async def _stop(services: Services, ws_endpoint: object) -> None:

@@ -127,6 +127,7 @@ class LiveServer:
 
     def __init__(self, settings: Settings, app: Any | None = None) -> None:
         from server_impl.app import create_app
+        from server_impl.http.uvicorn_http import UVICORN_OPTIONS
 
         self.settings = settings
         self.app = app if app is not None else create_app(settings)
@@ -136,7 +137,7 @@ class LiveServer:
         self.port: int = self._sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
         self.api_url = self.url + "/v1"
-        config = uvicorn.Config(self.app, log_level="warning", lifespan="on")
+        config = uvicorn.Config(self.app, log_level="warning", lifespan="on", **UVICORN_OPTIONS)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [self._sock]}, daemon=True

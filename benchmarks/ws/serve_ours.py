@@ -19,20 +19,8 @@ from typing import Any
 import uvicorn
 
 from server_impl.app import create_app
+from server_impl.http.uvicorn_http import UVICORN_OPTIONS
 from server_impl.settings import Settings
-
-
-def direct_websocket(app: Any) -> Any:
-    """An outer ASGI callable that sends `/v1/ws` straight to the WebSocket endpoint."""
-    endpoint = next(r.app for r in app.routes if getattr(r, "path", None) == "/v1/ws")
-
-    async def dispatch(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "websocket" and scope["path"] == "/v1/ws":
-            await endpoint(scope, receive, send)
-        else:
-            await app(scope, receive, send)
-
-    return dispatch
 
 
 def _slow_callback_threshold(app: Any, seconds: float) -> Any:
@@ -54,9 +42,6 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--data-dir", type=Path, required=True)
     parser.add_argument("--no-gc-tuning", action="store_true")
-    parser.add_argument(
-        "--direct-ws", action="store_true", help="route /v1/ws around Starlette's middleware"
-    )
     parser.add_argument(
         "--slow-callbacks",
         action="store_true",
@@ -83,15 +68,13 @@ def main() -> None:
         loop_kind = "asyncio"
         logging.getLogger("asyncio").setLevel(logging.WARNING)
         app = _slow_callback_threshold(app, 0.02)
-    if args.direct_ws:
-        app = direct_websocket(app)
     run = functools.partial(
         uvicorn.run,
         app,
         host=args.host,
         port=args.port,
         log_level="warning",
-        ws_max_size=1 << 20,
+        **UVICORN_OPTIONS,
         backlog=4096,
         timeout_keep_alive=60,
         loop=loop_kind,

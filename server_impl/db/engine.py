@@ -1,7 +1,8 @@
 """Async engine and sessions for SQLite (WAL, embedded default) and PostgreSQL (asyncpg).
 
-SQLite specifics (every aiosqlite call is a hop to the connection's thread, so round trips
-are what a request costs):
+SQLite specifics:
+- Connections run their calls on the loop's thread (`inline_sqlite`): no thread hop per call;
+  only a wait for another process's lock goes to aiosqlite's worker thread.
 - Read sessions run in autocommit: no BEGIN/ROLLBACK round trips; each SELECT is atomic.
 - Write transactions start with `BEGIN IMMEDIATE`, so two writers never deadlock upgrading
   read locks ("database is locked"); within one process they also queue on an asyncio lock,
@@ -12,6 +13,7 @@ are what a request costs):
 from __future__ import annotations
 
 import asyncio
+import functools
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -28,6 +30,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
+from server_impl.db import inline_sqlite
 from server_impl.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -83,6 +86,9 @@ def create_engine(settings: Settings) -> AsyncEngine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        kwargs["async_creator"] = functools.partial(
+            inline_sqlite.connect, database or ":memory:", timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
+        )
         engine = create_async_engine(url, **kwargs)
         _install_sqlite_hooks(engine)
         return engine
@@ -95,7 +101,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
 
 
 def _install_sqlite_hooks(engine: AsyncEngine) -> None:
-    """WAL, foreign keys and busy timeout per connection; explicit BEGIN for writes."""
+    """WAL and foreign keys per connection; explicit BEGIN for writes."""
 
     @event.listens_for(engine.sync_engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -106,7 +112,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
             "PRAGMA foreign_keys=ON",
-            f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}",
+            "PRAGMA busy_timeout=0",  # lock waits happen off the loop (inline_sqlite)
         ):
             cursor.execute(pragma)
         cursor.close()

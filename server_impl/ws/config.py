@@ -42,9 +42,12 @@ class WsSettings:
     sweep_interval_ms: int = 1_000
     #: manage the garbage collector (freeze after warm-up, raised thresholds)
     gc_policy: bool = True
-    #: closed connections (and at least this share of the live ones) before the one full
-    #: collection that reclaims frozen garbage (a pause proportional to the live sockets)
-    gc_full_after_closed: int = 10_000
+    #: closed connections (and at least this share of the live ones) before a full
+    #: collection (a pause proportional to the live sockets). 0, the default, is off: served
+    #: with `server_impl.http.uvicorn_http.HttpToolsProtocol` (contractkit.yaml `serve.uvicorn`)
+    #: a closed socket leaves no cyclic garbage. Set it (e.g. 10,000) under plain uvicorn,
+    #: whose upgraded HTTP protocols stay behind as cycles.
+    gc_full_after_closed: int = 0
     gc_full_churn_ratio: float = 1.0
 
     def replace(self, **changes: Any) -> WsSettings:

@@ -11,14 +11,15 @@ The policy:
 - every `freeze_interval`, `gc.freeze()` (O(1)): whatever survived so far moves to the
   permanent generation, which no collection walks, so the collected generations stay small;
 - frozen objects that later become cyclic garbage are only reclaimed by a full
-  `unfreeze -> collect -> freeze`. Every closed socket stays in such a cycle inside uvicorn
-  (its HTTP protocol object, parser, transport, and with them the socket's deflate
-  contexts: 12-40 KB), so after `churn_min` closed sockets (and at least `churn_ratio` times
-  the live ones) one full collection runs. That is the one pause the policy allows (about
-  0.9 s at 5,000 live sockets); memory is a bounded sawtooth under churn instead of a leak
-  (benchmarks/ws measures both). The same full collection also runs every `full_interval`
-  (garbage from other sources, e.g. HTTP requests, is reclaimed too). Nothing here walks the
-  heap outside those collections (`gc.get_freeze_count()` does: it is only read during them).
+  `unfreeze -> collect -> freeze`, the one pause the policy allows (about 0.9 s at 5,000 live
+  sockets). It runs every `full_interval` (30 min), for garbage cycles of any source (HTTP
+  requests). A closed socket leaves none when served with
+  `server_impl.http.uvicorn_http.HttpToolsProtocol`; under plain uvicorn each one leaves a
+  12-40 KB cycle (its upgraded HTTP protocol, parser and transport), and `churn_min` > 0 adds
+  a full collection after that many closed sockets (and at least `churn_ratio` times the
+  live ones), so memory is a bounded sawtooth instead of a leak. benchmarks/ws measures
+  memory under churn. Nothing here walks the heap outside those collections
+  (`gc.get_freeze_count()` does: it is only read during them).
 """
 
 from __future__ import annotations
@@ -113,7 +114,7 @@ class GcPolicy:
         if gc.get_threshold() != wanted:  # someone reset them after `install`
             gc.set_threshold(*wanted)
         now = time.monotonic() if now is None else now
-        churned = self._closed_since_full >= max(
+        churned = self.churn_min > 0 and self._closed_since_full >= max(
             self.churn_min, self.churn_ratio * live_connections
         )
         if churned or now - self._last_full >= self.full_interval:

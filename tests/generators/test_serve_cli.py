@@ -74,3 +74,21 @@ def test_serve_configured_app(tmp_path: Path) -> None:
         assert r.json()["code"] == 0
         assert httpx.get(f"{url}/ui/", timeout=10).status_code == 200
         assert httpx.get(f"{url}/nope", timeout=10).json()["code"] == 40404
+
+
+def test_serve_refuses_an_unknown_uvicorn_option(tmp_path: Path) -> None:
+    config = (ROOT / "contractkit.yaml").read_text(encoding="utf-8")
+    config = config.replace("  uvicorn:", "  uvicorn:\n    ws_max_sise: 10", 1)
+    for part in ("contracts",):
+        (tmp_path / part).symlink_to(ROOT / part)
+    (tmp_path / "contractkit.yaml").write_text(config, encoding="utf-8")
+    result = subprocess.run(
+        [*CLI, "serve", "--config", str(tmp_path / "contractkit.yaml"), "--port", "0"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stdout + result.stderr
+    message = " ".join(result.stderr.split())  # rich wraps long lines
+    assert "unknown uvicorn option 'ws_max_sise' (did you mean 'ws_max_size'?)" in message

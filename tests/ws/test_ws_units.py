@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import json
 import logging
+import time
+from datetime import UTC
 
 import pytest
+from sqlalchemy import DateTime
+from sqlalchemy.dialects import sqlite
 
+from server_impl.ws.adapter import parse_iso, sqlite_datetime
 from server_impl.ws.endpoint import peek_seq
 from server_impl.ws.frames import Frame, iso_now, new_message_id
 from server_impl.ws.ratelimit import RateLimiter, Verdict
@@ -134,3 +139,30 @@ def test_gc_policy_collects_after_churn_and_restores_the_interpreter() -> None:
         policy.uninstall()
     assert gc.get_threshold() == before
     assert gc.get_freeze_count() == 0
+
+
+@pytest.mark.parametrize(
+    "value", ["2026-02-14T10:00:20.123Z", "2026-12-31T23:59:59.999Z", "2026-02-14T10:00:20+08:00"]
+)
+def test_chat_rows_use_sqlalchemys_sqlite_datetime_format(value: str) -> None:
+    dialect = sqlite.dialect()
+    bind = DateTime().dialect_impl(dialect).bind_processor(dialect)
+    assert bind is not None
+    expected = bind(parse_iso(value).astimezone(UTC).replace(tzinfo=None))
+    assert sqlite_datetime(value) == expected
+
+
+def test_gc_policy_without_a_churn_trigger_only_collects_on_its_interval() -> None:
+    from server_impl.ws.gc_policy import GcPolicy
+
+    policy = GcPolicy(churn_min=0, freeze_interval=3600, full_interval=3600)
+    policy.install()
+    try:
+        for _ in range(50_000):
+            policy.connection_closed()
+        policy.tick(live_connections=10, now=time.monotonic() + 10)
+        assert policy.stats.full_collections == 0
+        policy.tick(live_connections=10, now=time.monotonic() + 3601)
+        assert policy.stats.full_collections == 1
+    finally:
+        policy.uninstall()
