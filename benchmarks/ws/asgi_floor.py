@@ -1,7 +1,8 @@
 """The ASGI floor: the least an ASGI app under uvicorn can do to broadcast chat.
 
-Like `bare_server`, but as a raw ASGI app served by uvicorn (websockets-sansio, deflate on):
-no auth, no validation, no persistence, no per-connection seq. The gap between this and
+Like `bare_server` (the same `chat_message` frames), but as a raw ASGI app served by
+uvicorn (websockets-sansio, deflate on): no auth, no validation, no persistence, no
+per-connection seq. The gap between this and
 `bare_server` is what ASGI + uvicorn cost; the gap between ours and this is what our
 contract checks, presence, seq, history and persistence cost.
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 import gc
-import time
+import secrets
 from collections import defaultdict
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -20,6 +21,8 @@ from urllib.parse import parse_qs
 
 import orjson
 import uvicorn
+
+from benchmarks.ws.bare_server import chat_frame
 
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 ROOMS: dict[str, list[Send]] = defaultdict(list)
@@ -42,6 +45,7 @@ async def app(scope: Any, receive: Any, send: Send) -> None:
     await send({"type": "websocket.send", "text": '{"type":"connected","seq":1,"data":{}}'})
     members = ROOMS[room_id]
     members.append(send)
+    sender = {"id": f"usr_{secrets.token_hex(12)}", "nickname": "bench-user", "avatar": None}
     try:
         while True:
             message = await receive()
@@ -49,13 +53,7 @@ async def app(scope: Any, receive: Any, send: Send) -> None:
                 return
             msg = orjson.loads(message.get("text") or message.get("bytes"))
             if msg.get("type") == "chat_message":
-                out = {
-                    "type": "chat_message",
-                    "seq": 0,
-                    "timestamp": time.time_ns() // 1_000_000,
-                    "data": {"room_id": room_id, "content": msg["data"]["content"]},
-                }
-                text = orjson.dumps(out).decode()
+                text = chat_frame(room_id, sender, msg["data"]["content"])
                 for member in members:
                     await member({"type": "websocket.send", "text": text})
     finally:

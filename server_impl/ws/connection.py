@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, MutableMapping
 from typing import Any
 
+from server_impl.ws.direct_send import DirectSender
 from server_impl.ws.frames import Frame
 from server_impl.ws.ratelimit import RateLimiter
 
@@ -57,6 +58,7 @@ class Connection:
     """An accepted, authenticated socket of `user_id`."""
 
     __slots__ = (
+        "_direct",
         "_send",
         "close_code",
         "connection_id",
@@ -83,6 +85,7 @@ class Connection:
         now: float,
     ) -> None:
         self._send = send
+        self._direct = DirectSender.for_send(send)  # uvicorn's protocol: frames without ASGI
         self.writer: asyncio.Task[None] | None = None  # only while a send is blocked
         self.connection_id = connection_id
         self.user_id = user_id
@@ -105,7 +108,16 @@ class Connection:
         if self.close_code is not None:
             return
         self.seq = seq = self.seq + 1
-        self._deliver({"type": "websocket.send", "text": f"{frame.head}{seq}{frame.tail}"})
+        text = f"{frame.head}{seq}{frame.tail}"
+        direct = self._direct
+        if direct is not None and self.writer is None:
+            try:
+                if direct.try_send(text):
+                    return
+            except Exception as exc:  # the client went away
+                self._failed(exc)
+                return
+        self._deliver({"type": "websocket.send", "text": text})
 
     def close(self, code: int, reason: str = "") -> None:
         """Close with `code` after what is already queued; later pushes are dropped."""
