@@ -24,7 +24,7 @@ export type Timestamp = number;
 /** 房间 ID，即会议 ID */
 export type RoomId = string;
 
-/** 房间事件序号（每个房间严格递增） */
+/** 房间事件序号（每个房间严格递增；不透明，起始值不一定为 1，服务重启后仍继续递增） */
 export type RoomSeq = number;
 
 /** 用户 ID */
@@ -448,7 +448,7 @@ export interface RoomSnapshot {
 }
 
 /**
- * 用户加入通知: 广播给房间内其他人
+ * 用户加入通知: 广播给房间内其他人；断线超过宽限期后续传重新进入时，也发给续传者本人
  *
  * `user_joined`, server → client.
  */
@@ -653,6 +653,31 @@ export const SERVER_MESSAGE_TYPES: readonly ServerMessageType[] = [
   "resume_failed",
   "error",
 ];
+
+/** WebSocket close codes of this protocol (`x-close-codes`). */
+export const CloseCode = {
+  /** Token 缺失或无效（先发送 40103 错误） */
+  TOKEN_INVALID: 4001,
+  /** Token 已过期（先发送 40102 错误） */
+  TOKEN_EXPIRED: 4002,
+  /** Origin 不在允许列表中 */
+  ORIGIN_FORBIDDEN: 4003,
+  /** 同一用户建立了新连接，旧连接被替换 */
+  SESSION_REPLACED: 4004,
+  /** 超过心跳超时时间未收到任何消息 */
+  HEARTBEAT_TIMEOUT: 4008,
+  /** 会议已结束（先发送 meeting_ended） */
+  MEETING_ENDED: 4010,
+  /** 持续超出消息速率限制 */
+  RATE_LIMITED: 4029,
+  /** 服务端关闭（重启或下线）；可稍后重连并 resume */
+  GOING_AWAY: 1001,
+  /** 客户端读取过慢，待发送消息超过上限；可重连并 resume */
+  SLOW_CONSUMER: 1008,
+  /** 协议层帧超过 1 MiB */
+  MESSAGE_TOO_BIG: 1009,
+} as const;
+export type CloseCode = (typeof CloseCode)[keyof typeof CloseCode];
 
 export function isClientMessageType(tag: unknown): tag is ClientMessageType {
   return typeof tag === "string" && (CLIENT_MESSAGE_TYPES as readonly string[]).indexOf(tag) !== -1;

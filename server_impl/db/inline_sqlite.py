@@ -5,18 +5,22 @@ worker thread and back: two thread switches and a loop wake-up each, 40 of them 
 join. An embedded SQLite answers those calls from its page cache in microseconds, so here
 they run inline and a request costs what SQLite costs.
 
-The one thing that could make an inline call wait is a lock held by another process (WAL
-readers never wait; writers of this process queue on `Database`'s asyncio lock). So the
-connection's own busy timeout is 0: a call that finds the database locked fails at once with
-SQLITE_BUSY and is then retried on aiosqlite's worker thread with the full busy timeout, which
-is exactly what SQLite's busy handler would have done, without stopping the loop.
+What stays on aiosqlite's worker thread, so the loop never waits for the disk or a lock:
+- `commit`: it appends to the WAL and may run an automatic checkpoint (milliseconds);
+- every call made inside `off_loop()` (bulk writes such as the chat batches);
+- a call that found the database locked by another process. The connection's own busy
+  timeout is 0 (WAL readers never wait; writers of this process queue on `Database`'s
+  asyncio lock), so such a call fails at once with SQLITE_BUSY and is retried on the worker
+  thread with the full busy timeout: what SQLite's busy handler would have done, off the loop.
 """
 
 from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -31,21 +35,43 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(code, int) and code & 0xFF == SQLITE_BUSY
 
 
+_OFF_LOOP: ContextVar[bool] = ContextVar("sqlite_off_loop", default=False)
+
+
+@contextmanager
+def off_loop() -> Iterator[None]:
+    """Run the SQLite calls made in this context (this task) on the worker thread."""
+    token = _OFF_LOOP.set(True)
+    try:
+        yield
+    finally:
+        _OFF_LOOP.reset(token)
+
+
 class InlineConnection(aiosqlite.Connection):
-    """An `aiosqlite.Connection` that runs calls inline, and waits for locks off the loop."""
+    """An `aiosqlite.Connection` that runs calls inline, and waits for disk and locks off the
+    loop."""
 
     busy_timeout_ms: int = 30_000
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-        connection = self._connection
-        if not self._running or connection is None:
+        if not self._running or self._connection is None:
             raise ValueError("Connection closed")
+        if _OFF_LOOP.get():
+            return await self._on_worker(fn, *args, **kwargs)
         try:
             return fn(*args, **kwargs)
         except sqlite3.OperationalError as exc:
             if not is_busy(exc):
                 raise
-        patient = functools.partial(_with_busy_timeout, connection, self.busy_timeout_ms, fn)
+        return await self._on_worker(fn, *args, **kwargs)
+
+    async def commit(self) -> None:
+        """Commit on the worker thread (WAL append, maybe an automatic checkpoint)."""
+        await self._on_worker(self._conn.commit)
+
+    async def _on_worker(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        patient = functools.partial(_with_busy_timeout, self._conn, self.busy_timeout_ms, fn)
         return await super()._execute(patient, *args, **kwargs)
 
 

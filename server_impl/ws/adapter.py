@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Table
 
 from generated.errors import ApiError
+from server_impl.db import inline_sqlite
 from server_impl.db.models import ChatMessage
 from server_impl.services import Services
 from server_impl.services.chat import ChatRecord
@@ -133,9 +134,10 @@ class ServicesBackend:
                 )
                 for msg in messages
             ]
-            async with self._s.db.write() as session:
-                conn = await session.connection()
-                await conn.exec_driver_sql(SQLITE_INSERT_CHAT, params)
+            with inline_sqlite.off_loop():  # a batch of hundreds of rows: not on the loop
+                async with self._s.db.write() as session:
+                    conn = await session.connection()
+                    await conn.exec_driver_sql(SQLITE_INSERT_CHAT, params)
             return
         rows = [
             {

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Coroutine, Generator, MutableMapping
 from typing import Any
 
+from generated.ws.messages import CloseCode
 from server_impl.ws.direct_send import DirectSender
 from server_impl.ws.frames import Frame
 from server_impl.ws.ratelimit import RateLimiter
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 AsgiSend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 #: Close code for a client that does not read its messages (RFC 6455 policy violation).
-SLOW_CONSUMER_CLOSE = 1008
+SLOW_CONSUMER_CLOSE = int(CloseCode.SLOW_CONSUMER)
 
 
 @types.coroutine

@@ -17,6 +17,7 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from generated.ws.messages import CloseCode
 from server_impl.ws import errors as E
 from server_impl.ws.backend import AuthFailure
 from server_impl.ws.codec import Codec
@@ -34,11 +35,11 @@ Scope = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-CLOSE_TOKEN_INVALID = 4001
-CLOSE_TOKEN_EXPIRED = 4002
-CLOSE_ORIGIN_FORBIDDEN = 4003
-CLOSE_RATE_LIMITED = 4029
-CLOSE_TOO_BIG = 1009  # RFC 6455 "message too big"
+CLOSE_TOKEN_INVALID = int(CloseCode.TOKEN_INVALID)
+CLOSE_TOKEN_EXPIRED = int(CloseCode.TOKEN_EXPIRED)
+CLOSE_ORIGIN_FORBIDDEN = int(CloseCode.ORIGIN_FORBIDDEN)
+CLOSE_RATE_LIMITED = int(CloseCode.RATE_LIMITED)
+CLOSE_TOO_BIG = int(CloseCode.MESSAGE_TOO_BIG)  # RFC 6455 "message too big"
 #: the contract's protocol cap; uvicorn should enforce it too (`ws_max_size`)
 PROTOCOL_MAX_BYTES = 1024 * 1024
 

@@ -20,13 +20,22 @@ The policy:
   live ones), so memory is a bounded sawtooth instead of a leak. benchmarks/ws measures
   memory under churn. Nothing here walks the heap outside those collections
   (`gc.get_freeze_count()` does: it is only read during them).
+- after `trim_after_closed` closed sockets: a collection of the unfrozen generations
+  (`gc.collect(2)`, which also empties the interpreter's free lists; the frozen sockets are
+  not walked, so it costs milliseconds) and glibc's `malloc_trim(0)`, which hands freed heap
+  pages back to the system. Without them RSS grew by ~40 MB per 1,000 sockets opened and
+  closed (no cyclic garbage: free lists and a fragmented C heap); with them it stays flat.
 """
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import gc
 import logging
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 log = logging.getLogger(__name__)
@@ -40,8 +49,23 @@ class GcStats:
     full_collections: int = 0
     last_full_pause_ms: float = 0.0
     frozen_objects: int = 0
+    trims: int = 0
+    last_trim_ms: float = 0.0
     collections: list[int] = field(default_factory=lambda: [0, 0, 0])  # per generation
     max_pause_ms: list[float] = field(default_factory=lambda: [0.0, 0.0, 0.0])
+
+
+def libc_malloc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim(pad)`, or None where the C library has none (musl, macOS)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        fn = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+    except (OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_size_t]
+    fn.restype = ctypes.c_int
+    return fn
 
 
 @dataclass
@@ -55,10 +79,14 @@ class GcPolicy:
     churn_ratio: float = 1.0
     churn_min: int = 10_000
     full_interval: float = 1800.0
+    #: closed sockets before the freed heap is returned to the system (0: never)
+    trim_after_closed: int = 1_000
     stats: GcStats = field(default_factory=GcStats)
     _installed: bool = False
     _last_freeze: float = 0.0
     _closed_since_full: int = 0
+    _closed_since_trim: int = 0
+    _malloc_trim: Callable[[int], int] | None = field(default_factory=libc_malloc_trim)
     _last_full: float = 0.0
     _saved_thresholds: tuple[int, int, int] = (700, 10, 10)
     _started: float = 0.0
@@ -105,6 +133,7 @@ class GcPolicy:
     def connection_closed(self) -> None:
         """Count churn: frozen objects of closed sockets wait for the next full collection."""
         self._closed_since_full += 1
+        self._closed_since_trim += 1
 
     def tick(self, live_connections: int, now: float | None = None) -> None:
         """Freeze young survivors periodically; run a full collection after heavy churn."""
@@ -117,12 +146,27 @@ class GcPolicy:
         churned = self.churn_min > 0 and self._closed_since_full >= max(
             self.churn_min, self.churn_ratio * live_connections
         )
+        if 0 < self.trim_after_closed <= self._closed_since_trim:
+            self.trim_heap()
         if churned or now - self._last_full >= self.full_interval:
             self.full_collection()
         elif now - self._last_freeze >= self.freeze_interval:
             gc.freeze()  # O(1); `gc.get_freeze_count()` would walk every frozen object
             self._last_freeze = now
             self.stats.freezes += 1
+
+    def trim_heap(self) -> None:
+        """Collect the unfrozen generations (emptying free lists), then return the C heap's
+        free pages to the system (`malloc_trim(0)`, where the C library has it)."""
+        self._closed_since_trim = 0
+        started = time.perf_counter()
+        gc.collect(2)  # frozen objects are not walked
+        if self._malloc_trim is not None:
+            self._malloc_trim(0)
+        pause = (time.perf_counter() - started) * 1000
+        self.stats.trims += 1
+        self.stats.last_trim_ms = pause
+        log.info("gc: heap trimmed after churn, %.1f ms", pause)
 
     def full_collection(self) -> None:
         """`unfreeze -> collect -> freeze`: reclaim cyclic garbage of closed connections."""

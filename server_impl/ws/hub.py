@@ -15,6 +15,7 @@ from collections import OrderedDict
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from generated.ws.messages import CloseCode
 from server_impl.ws.backend import WsBackend
 from server_impl.ws.chatlog import ChatWriter
 from server_impl.ws.config import WsSettings
@@ -28,10 +29,10 @@ log = logging.getLogger(__name__)
 Json = dict[str, Any]
 
 # Close codes of the contract (info.x-close-codes).
-CLOSE_SESSION_REPLACED = 4004
-CLOSE_HEARTBEAT_TIMEOUT = 4008
-CLOSE_MEETING_ENDED = 4010
-CLOSE_GOING_AWAY = 1001
+CLOSE_SESSION_REPLACED = int(CloseCode.SESSION_REPLACED)
+CLOSE_HEARTBEAT_TIMEOUT = int(CloseCode.HEARTBEAT_TIMEOUT)
+CLOSE_MEETING_ENDED = int(CloseCode.MEETING_ENDED)
+CLOSE_GOING_AWAY = int(CloseCode.GOING_AWAY)
 #: how long a drop is remembered, so that a late `resume` is told `window_expired`
 DEPARTURE_MEMORY_S = 3600.0
 DEPARTURE_MEMORY_MAX = 100_000

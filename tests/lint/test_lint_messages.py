@@ -88,13 +88,13 @@ def test_message_no_operation_uses(lint_mutated):
 def test_close_codes(lint_mutated):
     def change(_, aas):
         rows = aas["info"]["x-close-codes"]
-        rows.append({"code": 1009, "name": "TOO_BIG", "description": "帧过大"})
+        rows.append({"code": 1006, "name": "ABNORMAL", "description": "不可发送"})
         rows.append({"code": 4001, "name": "AGAIN", "description": "重复"})
         rows.append({"code": 4100, "name": "NO_DESCRIPTION"})
 
     linted = lint_mutated(change)
     assert linted.pointers("CK146", AAS_FILE) == {
-        P("info", "x-close-codes", 7),
-        P("info", "x-close-codes", 8, "code"),
-        P("info", "x-close-codes", 9),
+        P("info", "x-close-codes", 10),
+        P("info", "x-close-codes", 11, "code"),
+        P("info", "x-close-codes", 12),
     }

@@ -166,3 +166,21 @@ def test_gc_policy_without_a_churn_trigger_only_collects_on_its_interval() -> No
         assert policy.stats.full_collections == 1
     finally:
         policy.uninstall()
+
+
+def test_gc_policy_trims_the_heap_after_churn() -> None:
+    from server_impl.ws.gc_policy import GcPolicy
+
+    policy = GcPolicy(trim_after_closed=3, freeze_interval=3600, full_interval=3600)
+    policy.install()
+    try:
+        policy.connection_closed()
+        policy.connection_closed()
+        policy.tick(live_connections=10)
+        assert policy.stats.trims == 0
+        policy.connection_closed()
+        policy.tick(live_connections=10)
+        assert policy.stats.trims == 1
+        assert policy.stats.full_collections == 0  # the frozen generation is never walked
+    finally:
+        policy.uninstall()

@@ -94,14 +94,28 @@ def message_used(ctx: LintContext) -> Iterator[Finding]:
             yield msg.node.finding(f"message {msg.key} is not used by any operation")
 
 
-@rule("CK146", "WebSocket close codes are unique application codes (4000-4999)", needs_ir=False)
+#: RFC 6455 (and IANA-registered) close codes an endpoint may send in a close frame; 1004 is
+#: reserved, 1005, 1006 and 1015 must never be sent
+SENDABLE_STANDARD_CLOSE_CODES = frozenset({1000, 1001, 1002, 1003, *range(1007, 1015)})
+
+
+@rule(
+    "CK146",
+    "WebSocket close codes are unique, sendable codes (4000-4999, or RFC 6455's)",
+    needs_ir=False,
+)
 def close_codes(ctx: LintContext) -> Iterator[Finding]:
     rows = ctx.aas.get("info", "x-close-codes")
     seen: set[object] = set()
     for row in rows.elements() if rows is not None else ():
         code = row.value.get("code") if isinstance(row.value, dict) else None
-        if not isinstance(code, int) or not 4000 <= code <= 4999:
-            yield row.finding(f"close code {code!r} is not in the application range 4000-4999")
+        if not isinstance(code, int) or not (
+            4000 <= code <= 4999 or code in SENDABLE_STANDARD_CLOSE_CODES
+        ):
+            yield row.finding(
+                f"close code {code!r} is neither an application code (4000-4999) nor a "
+                "standard code an endpoint may send"
+            )
         elif code in seen:
             yield row.finding(f"close code {code} appears twice", "code")
         elif not all(isinstance(row.value.get(k), str) for k in ("name", "description")):
