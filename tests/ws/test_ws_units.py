@@ -184,3 +184,12 @@ def test_gc_policy_trims_the_heap_after_churn() -> None:
         assert policy.stats.full_collections == 0  # the frozen generation is never walked
     finally:
         policy.uninstall()
+
+
+def test_direct_sender_only_for_uvicorns_own_send() -> None:
+    from server_impl.ws.direct_send import DirectSender
+
+    async def asgi_send(message: dict[str, object]) -> None:
+        return None
+
+    assert DirectSender.for_send(asgi_send) is None  # any other server: the ASGI path
