@@ -25,7 +25,7 @@ from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from sqlalchemy import delete
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.routing import BaseRoute, WebSocketRoute
+from starlette.routing import BaseRoute
 
 from generated.server.app import CONTRACT, AppOptions, Authenticate, HandlerSet
 from generated.server.app import create_app as create_connexion_app
@@ -62,10 +62,7 @@ def create_app(settings: Settings | None = None, *, events: MeetingEvents | None
     ws_endpoint = _websocket_endpoint(services)  # the hub makes itself the listener
     if events is not None:
         services.set_events(FanoutEvents([services.events, events]))
-    routes: list[BaseRoute] = []
-    if ws_endpoint is not None:
-        routes.append(WebSocketRoute(WS_PATH, ws_endpoint))
-    routes += docs_routes(swagger_ui=settings.swagger_ui, contract=CONTRACT)
+    routes: list[BaseRoute] = docs_routes(swagger_ui=settings.swagger_ui, contract=CONTRACT)
 
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:

@@ -85,7 +85,8 @@ def create_engine(settings: Settings) -> AsyncEngine:
         database = url.database or ""
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        # the creator takes no arguments from SQLAlchemy: URL query and `connect_args` do not
+        # apply; the busy timeout is spent on aiosqlite's worker thread (`inline_sqlite`)
         kwargs["async_creator"] = functools.partial(
             inline_sqlite.connect, database or ":memory:", timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
         )
