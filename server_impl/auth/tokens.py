@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 import jwt
-from sqlalchemy import exists, select
+from sqlalchemy import bindparam, exists, select
 from sqlalchemy.exc import IntegrityError
 
 from generated.errors import ApiError
@@ -38,6 +38,24 @@ class IssuedTokens:
     access_token: str
     refresh_token: str
     expires_in: int
+
+
+#: token version, profile and revocation of a token's user (built once: see `meeting_join`)
+_LIVE_USER = select(
+    User.token_version,
+    User.nickname,
+    User.avatar,
+    exists().where(RevokedToken.jti == bindparam("jti")),
+).where(User.id == bindparam("user_id"))
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """The public profile of a token's user (the contract's `UserSummary`)."""
+
+    id: str
+    nickname: str
+    avatar: str | None
 
 
 class TokenService:
@@ -109,17 +127,19 @@ class TokenService:
     # ------------------------------------------------------------------ verify
     async def authenticate(self, token: str) -> Principal:
         """The principal of a valid, unrevoked access token (REST bearer and WebSocket)."""
-        claims = self.decode(token, "access")
-        await self._check_live(claims)
-        return Principal(user_id=claims["sub"], claims=claims)
+        principal, _ = await self.authenticate_profile(token)
+        return principal
 
-    async def _check_live(self, claims: dict[str, Any]) -> None:
-        revoked = exists().where(RevokedToken.jti == claims["jti"])
-        query = select(User.token_version, revoked).where(User.id == claims["sub"])
-        async with self._db.read() as session:
-            row = (await session.execute(query)).first()
-        if row is None or row[0] != claims["ver"] or row[1]:
+    async def authenticate_profile(self, token: str) -> tuple[Principal, Profile]:
+        """`authenticate`, plus the user's public profile read by the same statement
+        (the WebSocket handshake needs both)."""
+        claims = self.decode(token, "access")
+        params = {"user_id": claims["sub"], "jti": claims["jti"]}
+        row = await self._db.run_read(lambda conn: conn.execute(_LIVE_USER, params).first())
+        if row is None or row[0] != claims["ver"] or row[3]:
             raise ApiError(ErrorCode.TOKEN_INVALID)
+        principal = Principal(user_id=claims["sub"], claims=claims)
+        return principal, Profile(claims["sub"], row[1], row[2])
 
     # ------------------------------------------------------------------ rotate / revoke
     async def rotate(self, refresh_token: str) -> tuple[str, IssuedTokens]:

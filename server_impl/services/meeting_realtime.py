@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from generated import models as m
 from generated.errors import ApiError
@@ -19,7 +19,11 @@ from server_impl.db.models import Meeting, Participant, User
 from server_impl.services import meeting_queries as q
 from server_impl.services.chat import ChatInput, ChatRecord, ChatStore
 from server_impl.services.common import is_our_id, utcnow
+from server_impl.services.meeting_join import PRESENT_PARTICIPANTS
 from server_impl.services.views import meeting_view, participant_view, user_summary
+
+#: the user's open stay with their profile (`get_participant_view`; the room admission)
+_STAY_VIEW = PRESENT_PARTICIPANTS.where(Participant.user_id == bindparam("user_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,21 +58,18 @@ class RealtimeMixin:
 
     async def get_participant_view(self, meeting_id: str, user_id: str) -> m.Participant:
         """The user as a present participant (403 40303 when not in the meeting)."""
-        async with self._db.read() as session:
-            row = (
-                await session.execute(
-                    select(Participant, User)
-                    .join(User, User.id == Participant.user_id)
-                    .where(
-                        Participant.meeting_id == meeting_id,
-                        Participant.user_id == user_id,
-                        Participant.left_at.is_(None),
-                    )
-                )
-            ).first()
+        params = {"meeting_id": meeting_id, "user_id": user_id}
+        row = await self._db.run_read(lambda conn: conn.execute(_STAY_VIEW, params).first())
         if row is None:
             raise ApiError(ErrorCode.NOT_IN_MEETING)
-        return participant_view(row[0], row[1])
+        return m.Participant(
+            user_id=row.id,
+            nickname=row.nickname,
+            avatar=row.avatar,
+            joined_at=row.joined_at,
+            audio_muted=row.audio_muted,
+            video_muted=row.video_muted,
+        )
 
     async def present_participants(self, meeting_id: str) -> list[m.Participant]:
         """Everyone in the meeting right now, in joining order (room snapshot)."""

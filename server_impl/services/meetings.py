@@ -25,6 +25,7 @@ from server_impl.auth.passwords import PasswordHasher
 from server_impl.db.engine import Database
 from server_impl.db.models import Meeting, Participant
 from server_impl.events import MeetingEvents, NoopEvents, notify_safely
+from server_impl.services import meeting_join as mj
 from server_impl.services import meeting_queries as q
 from server_impl.services.chat import ChatStore
 from server_impl.services.common import is_our_id, new_id, require_clean_text, utcnow
@@ -151,65 +152,33 @@ class MeetingService(RealtimeMixin):
         video_muted: bool,
         ws_url: str,
     ) -> m.MeetingJoinInfo:
-        """Join by number: 40402 unknown, 40903 ended, 40302 wrong password, 40902 full."""
+        """Join by number: 40402 unknown, 40903 ended, 40302 wrong password, 40902 full.
+
+        Core statements in two short units (`meeting_join`): a lock-free lookup, then, unless
+        the caller is already in, the locked capacity check and insert.
+        """
         now = utcnow()
-        unchanged: list[m.Participant] | None = None  # set for an idempotent re-join
-        async with self._db.read() as session:
-            meeting = await session.scalar(select(Meeting).where(Meeting.live_number == number))
-            if meeting is None:
-                ever = await session.scalar(
-                    select(Meeting.id).where(Meeting.meeting_number == number).limit(1)
-                )
-                raise ApiError(ErrorCode.MEETING_ENDED) if ever else _not_found()
-            if meeting.password_hash is None and await q.open_stay(session, meeting.id, user_id):
-                # Idempotent re-join: nothing changes, so no lock and no write.
-                unchanged = await q.present_participants(session, meeting.id)
+        found = await self._db.run_read(lambda conn: mj.find_by_number(conn, number, user_id))
+        meeting = found.meeting
+        if meeting is None:
+            raise ApiError(ErrorCode.MEETING_ENDED) if found.ever else _not_found()
         if effective_status(meeting, now, self._ttl)[0] == "ended":
             raise ApiError(ErrorCode.MEETING_ENDED)
         if meeting.password_hash is not None and (
             not password or not await self._passwords.verify(password, meeting.password_hash)
         ):
             raise ApiError(ErrorCode.WRONG_MEETING_PASSWORD)
-        if unchanged is not None:
-            return self._join_info(meeting_detail(meeting, unchanged, now, self._ttl), ws_url)
-        async with self._db.write() as session:
-            locked = await session.scalar(
-                select(Meeting).where(Meeting.id == meeting.id).with_for_update()
-            )
-            now = utcnow()
-            if (
-                locked is None
-                or locked.live_number != number
-                or effective_status(locked, now, self._ttl)[0] == "ended"
-            ):
-                raise ApiError(ErrorCode.MEETING_ENDED)
-            joined_now = await q.open_stay(session, locked.id, user_id) is None
-            if joined_now:
-                if await q.count_present(session, locked.id) >= locked.max_participants:
-                    raise ApiError(
-                        ErrorCode.MEETING_FULL,
-                        details={"max_participants": locked.max_participants},
-                    )
-                session.add(
-                    Participant(
-                        id=new_id("part"),
-                        meeting_id=locked.id,
-                        user_id=user_id,
-                        joined_at=now,
-                        left_at=None,
-                        audio_muted=audio_muted,
-                        video_muted=video_muted,
-                    )
-                )
-                if locked.status == "waiting":
-                    locked.status = "active"
-                    locked.started_at = now
-                await session.flush()
-            detail = meeting_detail(
-                locked, await q.present_participants(session, locked.id), now, self._ttl
-            )
-        if joined_now:
-            await notify_safely("participant_joined", self.events, locked.id, user_id)
+        if found.present and meeting.password_hash is None:
+            # Idempotent re-join: nothing changes, so no lock and no write.
+            people = await self._db.run_read(lambda conn: mj.present_participants(conn, meeting.id))
+            return self._join_info(meeting_detail(meeting, people, now, self._ttl), ws_url)
+        request = mj.JoinRequest(
+            meeting.id, number, user_id, audio_muted, video_muted, utcnow(), self._ttl
+        )
+        result = await self._db.run_write(lambda conn: mj.join_locked(conn, request))
+        detail = meeting_detail(result.meeting, result.participants, request.now, self._ttl)
+        if result.joined_now:
+            await notify_safely("participant_joined", self.events, meeting.id, user_id)
         return self._join_info(detail, ws_url)
 
     def _join_info(self, detail: m.MeetingDetail, ws_url: str) -> m.MeetingJoinInfo:

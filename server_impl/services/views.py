@@ -3,9 +3,35 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Protocol
 
 from generated import models as m
 from server_impl.db import models as db
+
+
+class MeetingFields(Protocol):
+    """A meeting as stored: an ORM `Meeting` or a Core row record (`MeetingRecord`)."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def meeting_number(self) -> str: ...
+    @property
+    def title(self) -> str | None: ...
+    @property
+    def creator_id(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def max_participants(self) -> int: ...
+    @property
+    def password_hash(self) -> str | None: ...
+    @property
+    def started_at(self) -> datetime | None: ...
+    @property
+    def ended_at(self) -> datetime | None: ...
+    @property
+    def created_at(self) -> datetime: ...
 
 
 def user_view(user: db.User) -> m.User:
@@ -38,7 +64,7 @@ def participant_view(participant: db.Participant, user: db.User) -> m.Participan
 
 
 def effective_status(
-    meeting: db.Meeting, now: datetime, number_ttl: int
+    meeting: MeetingFields, now: datetime, number_ttl: int
 ) -> tuple[str, datetime | None]:
     """(status, ended_at) as clients see them: an unstarted meeting expires after `number_ttl`."""
     if meeting.status == "waiting" and meeting.created_at + timedelta(seconds=number_ttl) <= now:
@@ -46,7 +72,7 @@ def effective_status(
     return meeting.status, meeting.ended_at
 
 
-def meeting_view(meeting: db.Meeting, now: datetime, number_ttl: int) -> m.Meeting:
+def meeting_view(meeting: MeetingFields, now: datetime, number_ttl: int) -> m.Meeting:
     """A meeting without its participants."""
     status, ended_at = effective_status(meeting, now, number_ttl)
     return m.Meeting(
@@ -64,7 +90,7 @@ def meeting_view(meeting: db.Meeting, now: datetime, number_ttl: int) -> m.Meeti
 
 
 def meeting_detail(
-    meeting: db.Meeting, participants: list[m.Participant], now: datetime, number_ttl: int
+    meeting: MeetingFields, participants: list[m.Participant], now: datetime, number_ttl: int
 ) -> m.MeetingDetail:
     """A meeting with the participants currently in it."""
     base = meeting_view(meeting, now, number_ttl)
