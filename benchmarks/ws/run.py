@@ -76,10 +76,10 @@ async def bench_ours(args: argparse.Namespace, out: dict[str, Any]) -> None:
         out["ours_sweep"] = [
             asdict(r) | {"achieved": r.achieved, "cores": r.server_cores} for r in results
         ]
-        idle = await sc.join_latency(rest, server.port, pairs[: args.join_samples])
+        idle = await sc.join_latency(server.port, pairs[: args.join_samples])
         out["join_idle"] = sc.summarize_join(idle)
         loaded, sent = await sc.join_latency_under_load(
-            rest, server.port, pairs[args.join_samples :], conns, args.join_load
+            server.port, pairs[args.join_samples :], conns, args.join_load
         )
         out["join_under_load"] = sc.summarize_join(loaded) | {"load_msgs_sent": sent}
         log(f"join latency idle {out['join_idle']}")

@@ -13,6 +13,7 @@ from typing import Any
 
 import websockets
 
+from benchmarks.ws.httpclient import HttpConn
 from benchmarks.ws.load import (
     PhaseResult,
     background_load,
@@ -146,29 +147,40 @@ def saturated(result: PhaseResult) -> bool:
 
 
 async def join_latency(
-    rest: Rest, port: int, pairs: list[tuple[Member, Member, str]]
+    port: int, pairs: list[tuple[Member, Member, str]]
 ) -> list[tuple[float, float, float]]:
     """Per sample (ms): REST join; then socket connected; then `join_room` until the peer's
-    `user_joined`. The total is the join latency of the issue."""
+    `user_joined`. The total is the join latency of the issue. The REST join goes through a
+    lean keep-alive client (`httpclient`): httpx's own cost would be measured as latency."""
     samples = []
-    for host, joiner, number in pairs:
-        peer = await connect_ours(port, host)
-        arrived = expect(peer, "user_joined")
-        t0 = time.perf_counter()
-        await rest.join(joiner, number)
-        t1 = time.perf_counter()
-        connected: asyncio.Future[str] = asyncio.get_running_loop().create_future()
-        state = {"waiters": {"connected": connected}, "room_id": joiner.room_id}
-        path = f"/v1/ws?access_token={joiner.token}"
-        conn = await WsConn.connect(HOST, port, path, on_message, state=state)
-        await asyncio.wait_for(connected, 30)
-        t2 = time.perf_counter()
-        conn.send(envelope("join_room", 1, {"room_id": joiner.room_id}))
-        await asyncio.wait_for(arrived, 30)
-        t3 = time.perf_counter()
-        samples.append(((t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000))
-        await close_all([peer, conn])
+    http = HttpConn(HOST, port)
+    try:
+        for host, joiner, number in pairs:
+            samples.append(await _join_sample(http, port, host, joiner, number))
+    finally:
+        await http.aclose()
     return samples
+
+
+async def _join_sample(
+    http: HttpConn, port: int, host: Member, joiner: Member, number: str
+) -> tuple[float, float, float]:
+    peer = await connect_ours(port, host)
+    arrived = expect(peer, "user_joined")
+    t0 = time.perf_counter()
+    await http.post(f"/v1/meetings/{number}/join", joiner.token)
+    t1 = time.perf_counter()
+    connected: asyncio.Future[str] = asyncio.get_running_loop().create_future()
+    state = {"waiters": {"connected": connected}, "room_id": joiner.room_id}
+    path = f"/v1/ws?access_token={joiner.token}"
+    conn = await WsConn.connect(HOST, port, path, on_message, state=state)
+    await asyncio.wait_for(connected, 30)
+    t2 = time.perf_counter()
+    conn.send(envelope("join_room", 1, {"room_id": joiner.room_id}))
+    await asyncio.wait_for(arrived, 30)
+    t3 = time.perf_counter()
+    await close_all([peer, conn])
+    return (t1 - t0) * 1000, (t2 - t1) * 1000, (t3 - t2) * 1000
 
 
 def summarize_join(samples: list[tuple[float, float, float]]) -> dict[str, Any]:
@@ -180,7 +192,6 @@ def summarize_join(samples: list[tuple[float, float, float]]) -> dict[str, Any]:
 
 
 async def join_latency_under_load(
-    rest: Rest,
     port: int,
     pairs: list[tuple[Member, Member, str]],
     senders: list[WsConn],
@@ -190,7 +201,7 @@ async def join_latency_under_load(
     load = asyncio.create_task(background_load(senders, rate, stop))
     await asyncio.sleep(1.0)
     try:
-        samples = await join_latency(rest, port, pairs)
+        samples = await join_latency(port, pairs)
     finally:
         stop.set()
         sent = await load
