@@ -31,11 +31,32 @@ def parse_iso(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-#: the columns of `chat_messages`, in `save_chat_messages`' tuple order
+#: the columns of `chat_messages`, in `save_chat_messages`' row order
 SQLITE_INSERT_CHAT = (
-    "INSERT INTO chat_messages (id, meeting_id, sender_id, content, room_seq, created_at) "
-    "VALUES (?, ?, ?, ?, ?, ?)"
+    "INSERT INTO chat_messages (id, meeting_id, sender_id, content, room_seq, created_at) VALUES "
 )
+#: rows per multi-row INSERT at most (6 variables a row; SQLite allows 32,766)
+SQLITE_CHUNK_ROWS = 256
+
+
+def sqlite_chat_inserts(rows: list[tuple[Any, ...]]) -> list[tuple[str, tuple[Any, ...]]]:
+    """Multi-row INSERT statements for `rows`, in chunks of power-of-two sizes.
+
+    One statement is one `sqlite3_step`, and the sqlite3 module releases and retakes the GIL
+    around every step: `executemany` would hand the GIL back and forth once per row between
+    the worker thread and the busy event loop. Power-of-two chunks keep the distinct SQL
+    texts (and so the driver's statement cache) to nine.
+    """
+    statements = []
+    at = 0
+    while at < len(rows):
+        left = len(rows) - at
+        size = min(SQLITE_CHUNK_ROWS, 1 << (left.bit_length() - 1))
+        chunk = rows[at : at + size]
+        sql = SQLITE_INSERT_CHAT + ", ".join(["(?, ?, ?, ?, ?, ?)"] * size)
+        statements.append((sql, tuple(value for row in chunk for value in row)))
+        at += size
+    return statements
 
 
 def sqlite_datetime(value: str) -> str:
@@ -108,14 +129,14 @@ class ServicesBackend:
             raise WsError(int(exc.code)) from None
 
     async def save_chat_messages(self, messages: list[Json]) -> None:
-        """Insert a batch of chat messages in one transaction, one multi-row statement.
+        """Insert a batch of chat messages in one transaction.
 
-        On SQLite the rows go straight to the driver's `executemany` in SQLAlchemy's own
-        storage format (no per-row bind processing: at thousands of messages a second that
-        was most of the cost); elsewhere through a Core insert.
+        On SQLite the rows go straight to the driver in SQLAlchemy's own storage format (no
+        per-row bind processing), as a few multi-row INSERTs (`sqlite_chat_inserts`) on the
+        worker thread; elsewhere through a Core insert.
         """
         if self._s.db.is_sqlite:
-            params = [
+            rows = [
                 (
                     msg["message_id"],
                     msg["room_id"],
@@ -129,9 +150,10 @@ class ServicesBackend:
             with inline_sqlite.off_loop():  # a batch of hundreds of rows: not on the loop
                 async with self._s.db.write() as session:
                     conn = await session.connection()
-                    await conn.exec_driver_sql(SQLITE_INSERT_CHAT, params)
+                    for sql, params in sqlite_chat_inserts(rows):
+                        await conn.exec_driver_sql(sql, params)
             return
-        rows = [
+        records = [
             {
                 "id": msg["message_id"],
                 "meeting_id": msg["room_id"],
@@ -143,7 +165,7 @@ class ServicesBackend:
             for msg in messages
         ]
         async with self._s.db.write() as session:  # Core insert: no ORM bookkeeping per row
-            await session.execute(CHAT_TABLE.insert(), rows)
+            await session.execute(CHAT_TABLE.insert(), records)
 
     async def recent_chat(self, meeting_id: str, limit: int) -> tuple[list[Json], int]:
         """The last `limit` stored messages and the highest stored `room_seq`."""
