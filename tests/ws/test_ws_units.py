@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import time
 from datetime import UTC
 
@@ -11,7 +12,7 @@ import pytest
 from sqlalchemy import DateTime
 from sqlalchemy.dialects import sqlite
 
-from server_impl.ws.adapter import parse_iso, sqlite_datetime
+from server_impl.ws.adapter import parse_iso, sqlite_chat_inserts, sqlite_datetime
 from server_impl.ws.endpoint import peek_seq
 from server_impl.ws.frames import Frame, iso_now, new_message_id
 from server_impl.ws.ratelimit import RateLimiter, Verdict
@@ -150,6 +151,30 @@ def test_chat_rows_use_sqlalchemys_sqlite_datetime_format(value: str) -> None:
     assert bind is not None
     expected = bind(parse_iso(value).astimezone(UTC).replace(tzinfo=None))
     assert sqlite_datetime(value) == expected
+
+
+@pytest.mark.parametrize("count", [0, 1, 3, 255, 256, 257, 700])
+def test_chat_batches_become_a_few_multi_row_inserts_that_store_every_row(count: int) -> None:
+    rows = [
+        (f"msg_{i:04d}", "meeting_1", "usr_1", f"hello {i}", i, "2026-02-14 10:00:20.123000")
+        for i in range(count)
+    ]
+    statements = sqlite_chat_inserts(rows)
+    sizes = [len(params) // 6 for _, params in statements]
+    assert all(size & (size - 1) == 0 and size <= 256 for size in sizes)  # powers of two
+    assert len(statements) == count // 256 + (count % 256).bit_count()
+    db = sqlite3.connect(":memory:")
+    db.execute(
+        "CREATE TABLE chat_messages (id TEXT PRIMARY KEY, meeting_id TEXT, sender_id TEXT, "
+        "content TEXT, room_seq INTEGER, created_at TEXT)"
+    )
+    for sql, params in statements:
+        db.execute(sql, params)
+    stored = db.execute(
+        "SELECT id, meeting_id, sender_id, content, room_seq, created_at FROM chat_messages "
+        "ORDER BY room_seq"
+    ).fetchall()
+    assert stored == rows
 
 
 def test_gc_policy_without_a_churn_trigger_only_collects_on_its_interval() -> None:
