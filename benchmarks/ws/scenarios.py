@@ -101,12 +101,16 @@ async def sweep(
     room_size: int,
     server: ServerProcess,
     log: Callable[[str], None],
+    refine: int = 2,
 ) -> list[PhaseResult]:
-    """Each offered rate in turn; stops after two saturated rates in a row."""
+    """Each offered rate in turn; stops after two saturated rates in a row. Then the gap
+    between the highest sustained rate and the next saturated one is bisected `refine`
+    times, so the saturation point is not only as fine as the rate grid."""
     results: list[PhaseResult] = []
     await wait_quiet(log)
     await run_rate(senders, min(rates), duration, room_size)  # warm-up, not reported
-    for rate in rates:
+
+    async def phase(rate: float) -> PhaseResult:
         result = await run_rate(senders, rate, duration, room_size, server_cpu=server.cpu_seconds)
         results.append(result)
         busy = "  <- STARVED: other processes on its core" if starved(result) else ""
@@ -116,10 +120,25 @@ async def sweep(
             f"us/msg ({result.server_cores:4.0%} of its core)  client {result.client_cpu:4.0%}"
             f"{busy}"
         )
+        await asyncio.sleep(1.0)
+        return result
+
+    for rate in rates:
+        await phase(rate)
         if len(results) >= 2 and saturated(results[-1]) and saturated(results[-2]):
             break
-        await asyncio.sleep(1.0)
-    return results
+    for _ in range(refine):
+        ok = [r.offered for r in results if not saturated(r)]
+        above = [r.offered for r in results if saturated(r) and (not ok or r.offered > max(ok))]
+        if not ok or not above:
+            break
+        low, high = max(ok), min(above)
+        middle = round((low + high) / 2 / 100) * 100
+        if middle in (low, high):
+            break
+        log(f"  (refining between {low:.0f} and {high:.0f} msg/s)")
+        await phase(middle)
+    return sorted(results, key=lambda r: r.offered)
 
 
 #: a load is sustained when everything is delivered and p99 stays under this (ms)
