@@ -87,6 +87,9 @@ class FuzzOptions:
     exclude_operation_ids: tuple[str, ...] = ()
     include_unimplemented: bool = False
     max_time: int | None = None  # seconds; fuzzing and stateful repeat until it is spent
+    #: seconds a request may take; above the AI operations' own 30 s deadline (50302), so a
+    #: slow machine's answer within the contract is not reported as a network error
+    request_timeout: float = 60.0
     extra_args: tuple[str, ...] = ()
 
 
@@ -262,6 +265,8 @@ def run_rest(options: FuzzOptions) -> FuzzResult:
         "--no-color",
         *(["--seed", str(options.seed)] if options.seed is not None else []),
         *(["--max-time", str(options.max_time)] if options.max_time else []),
+        "--request-timeout",
+        str(options.request_timeout),
         *(arg for op_id in excluded for arg in ("--exclude-operation-id", op_id)),
         *options.extra_args,
     ]
@@ -402,6 +407,9 @@ def register(app: typer.Typer) -> None:
         max_time: Annotated[
             int | None, typer.Option(help="Seconds; fuzzing and stateful repeat until spent")
         ] = None,
+        request_timeout: Annotated[
+            float, typer.Option(help="Seconds a request may take (above the AI deadline)")
+        ] = 60.0,
     ) -> None:
         """Fuzz a running server with schemathesis (all checks, all phases, stateful links)."""
         options = FuzzOptions(
@@ -415,6 +423,7 @@ def register(app: typer.Typer) -> None:
             exclude_operation_ids=tuple(exclude_operation_id or ()),
             include_unimplemented=include_unimplemented,
             max_time=max_time,
+            request_timeout=request_timeout,
         )
         modes = list(MODES) if mode == "all" else [mode]
         unknown = [m for m in modes if m not in MODES]
