@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from generated import models as m
@@ -58,16 +58,6 @@ async def open_stay(session: AsyncSession, meeting_id: str, user_id: str) -> Par
         )
     )
     return result
-
-
-async def count_present(session: AsyncSession, meeting_id: str) -> int:
-    """How many users are in the meeting right now."""
-    count = await session.scalar(
-        select(func.count())
-        .select_from(Participant)
-        .where(Participant.meeting_id == meeting_id, Participant.left_at.is_(None))
-    )
-    return int(count or 0)
 
 
 async def present_participants(session: AsyncSession, meeting_id: str) -> list[m.Participant]:
