@@ -107,17 +107,22 @@ def find_by_number(conn: Connection, number: str, user_id: str) -> Lookup:
     return Lookup(None, False, ever is not None)
 
 
+def participant_of(row: Any) -> m.Participant:
+    """The contract's `Participant` from a row of `PRESENT_PARTICIPANTS`' columns."""
+    return m.Participant(
+        user_id=row.id,
+        nickname=row.nickname,
+        avatar=row.avatar,
+        joined_at=row.joined_at,
+        audio_muted=row.audio_muted,
+        video_muted=row.video_muted,
+    )
+
+
 def present_participants(conn: Connection, meeting_id: str) -> list[m.Participant]:
     """The users in the meeting right now, in joining order."""
     return [
-        m.Participant(
-            user_id=row.id,
-            nickname=row.nickname,
-            avatar=row.avatar,
-            joined_at=row.joined_at,
-            audio_muted=row.audio_muted,
-            video_muted=row.video_muted,
-        )
+        participant_of(row)
         for row in conn.execute(PRESENT_PARTICIPANTS, {"meeting_id": meeting_id})
     ]
 

@@ -19,7 +19,7 @@ from server_impl.db.models import Meeting, Participant, User
 from server_impl.services import meeting_queries as q
 from server_impl.services.chat import ChatInput, ChatRecord, ChatStore
 from server_impl.services.common import is_our_id, utcnow
-from server_impl.services.meeting_join import PRESENT_PARTICIPANTS
+from server_impl.services.meeting_join import PRESENT_PARTICIPANTS, participant_of
 from server_impl.services.views import meeting_view, participant_view, user_summary
 
 #: the user's open stay with their profile (`get_participant_view`; the room admission)
@@ -62,14 +62,7 @@ class RealtimeMixin:
         row = await self._db.run_read(lambda conn: conn.execute(_STAY_VIEW, params).first())
         if row is None:
             raise ApiError(ErrorCode.NOT_IN_MEETING)
-        return m.Participant(
-            user_id=row.id,
-            nickname=row.nickname,
-            avatar=row.avatar,
-            joined_at=row.joined_at,
-            audio_muted=row.audio_muted,
-            video_muted=row.video_muted,
-        )
+        return participant_of(row)
 
     async def present_participants(self, meeting_id: str) -> list[m.Participant]:
         """Everyone in the meeting right now, in joining order (room snapshot)."""
