@@ -198,7 +198,7 @@ class JSONBodyValidator(_BodyMixin, JSONRequestBodyValidator):
 
     async def _parse(self, stream: AsyncGenerator[bytes, None], scope: Scope) -> Any:
         raw = b"".join([chunk async for chunk in stream])
-        if not raw.strip():
+        if not raw:  # no body at all; whitespace alone is not JSON (RFC 8259): malformed
             return _ABSENT
         try:
             return orjson.loads(raw)

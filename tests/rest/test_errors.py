@@ -91,6 +91,14 @@ def test_missing_body_is_400(api: httpx.Client) -> None:
     assert_error(api.post("/auth/login"), 400, 40003)
 
 
+def test_a_whitespace_body_is_malformed_json_even_where_the_body_is_optional(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
+    headers = {**make_user().headers, "Content-Type": "application/json"}
+    assert_error(api.post("/meetings", content=b"\n", headers=headers), 400, 40005)
+    assert api.post("/meetings", headers=make_user().headers).status_code == 201  # no body
+
+
 def test_additional_properties_are_rejected(api: httpx.Client) -> None:
     response = api.post(
         "/auth/login", json={"email": "a@example.com", "password": "x", "admin": True}
