@@ -22,7 +22,7 @@ from generated.errors import ApiError
 from generated.models import ErrorCode
 from server_impl.db.models import Meeting, Participant, User
 from server_impl.services.common import new_id
-from server_impl.services.views import effective_status
+from server_impl.services.views import effective_status, participant_of
 
 MEETINGS: Table = Meeting.__table__  # type: ignore[assignment]
 PARTICIPANTS: Table = Participant.__table__  # type: ignore[assignment]
@@ -105,18 +105,6 @@ def find_by_number(conn: Connection, number: str, user_id: str) -> Lookup:
         return Lookup(MeetingRecord.from_row(row), bool(row.present), True)
     ever = conn.execute(_FIND_EVER, {"number": number}).first()
     return Lookup(None, False, ever is not None)
-
-
-def participant_of(row: Any) -> m.Participant:
-    """The contract's `Participant` from a row of `PRESENT_PARTICIPANTS`' columns."""
-    return m.Participant(
-        user_id=row.id,
-        nickname=row.nickname,
-        avatar=row.avatar,
-        joined_at=row.joined_at,
-        audio_muted=row.audio_muted,
-        video_muted=row.video_muted,
-    )
 
 
 def present_participants(conn: Connection, meeting_id: str) -> list[m.Participant]:

@@ -19,8 +19,13 @@ from server_impl.db.models import Meeting, Participant, User
 from server_impl.services import meeting_queries as q
 from server_impl.services.chat import ChatInput, ChatRecord, ChatStore
 from server_impl.services.common import is_our_id, utcnow
-from server_impl.services.meeting_join import PRESENT_PARTICIPANTS, participant_of
-from server_impl.services.views import meeting_view, participant_view, user_summary
+from server_impl.services.meeting_join import PRESENT_PARTICIPANTS
+from server_impl.services.views import (
+    meeting_view,
+    participant_of,
+    participant_view,
+    user_summary,
+)
 
 #: the user's open stay with their profile (`get_participant_view`; the room admission)
 _STAY_VIEW = PRESENT_PARTICIPANTS.where(Participant.user_id == bindparam("user_id"))

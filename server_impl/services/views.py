@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from generated import models as m
 from server_impl.db import models as db
@@ -60,6 +60,19 @@ def participant_view(participant: db.Participant, user: db.User) -> m.Participan
         joined_at=participant.joined_at,
         audio_muted=participant.audio_muted,
         video_muted=participant.video_muted,
+    )
+
+
+def participant_of(row: Any) -> m.Participant:
+    """The same, from a Core row with the user's `id`, `nickname`, `avatar` and the stay's
+    `joined_at`, `audio_muted`, `video_muted` (`meeting_join.PRESENT_PARTICIPANTS`)."""
+    return m.Participant(
+        user_id=row.id,
+        nickname=row.nickname,
+        avatar=row.avatar,
+        joined_at=row.joined_at,
+        audio_muted=row.audio_muted,
+        video_muted=row.video_muted,
     )
 
 
