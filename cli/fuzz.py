@@ -90,6 +90,11 @@ class FuzzOptions:
     #: seconds a request may take; above the AI operations' own 30 s deadline (50302), so a
     #: slow machine's answer within the contract is not reported as a network error
     request_timeout: float = 60.0
+    #: seconds an answer may take before schemathesis' max_response_time check fails it
+    response_time_limit: float = 10.0
+    #: the same for the AI operations: their contract allows 30 s of queueing and work
+    #: before 503/50302, plus time to move a multi-megabyte body on a loaded machine
+    ai_response_time_limit: float = 45.0
     extra_args: tuple[str, ...] = ()
 
 
@@ -186,6 +191,9 @@ def _report_counts(report: Path) -> tuple[int, int, int, int]:
 def write_config(directory: Path, options: FuzzOptions) -> Path:
     """A schemathesis.toml for this run."""
     lines = [
+        "[checks]",
+        f"max_response_time = {options.response_time_limit}",
+        "",
         "[generation]",
         "allow-x00 = false",
         f"max-examples = {options.max_examples}",
@@ -199,6 +207,9 @@ def write_config(directory: Path, options: FuzzOptions) -> Path:
         "[[operations]]",
         'include-tag = "AI"',
         "generation.with-security-parameters = false",
+        "# Work waits in a bounded queue (a 1-byte request behind a long recognition), so the",
+        "# AI operations answer within their own deadline, not the general limit.",
+        f"checks.max_response_time = {options.ai_response_time_limit}",
     ]
     for operation_id, statuses in DOCUMENTED_REFUSALS.items():
         accepted = ", ".join(f'"{s}"' for s in (*POSITIVE_DEFAULT, *statuses))
@@ -410,6 +421,12 @@ def register(app: typer.Typer) -> None:
         request_timeout: Annotated[
             float, typer.Option(help="Seconds a request may take (above the AI deadline)")
         ] = 60.0,
+        max_response_time: Annotated[
+            float, typer.Option(help="Seconds an answer may take (max_response_time check)")
+        ] = 10.0,
+        ai_max_response_time: Annotated[
+            float, typer.Option(help="The same for the AI operations (queue + 30 s deadline)")
+        ] = 45.0,
     ) -> None:
         """Fuzz a running server with schemathesis (all checks, all phases, stateful links)."""
         options = FuzzOptions(
@@ -424,6 +441,8 @@ def register(app: typer.Typer) -> None:
             include_unimplemented=include_unimplemented,
             max_time=max_time,
             request_timeout=request_timeout,
+            response_time_limit=max_response_time,
+            ai_response_time_limit=ai_max_response_time,
         )
         modes = list(MODES) if mode == "all" else [mode]
         unknown = [m for m in modes if m not in MODES]

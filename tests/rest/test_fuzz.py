@@ -4,6 +4,7 @@ links), 100 examples per operation, zero failures. Uses `cli.fuzz`, i.e. what
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -105,3 +106,40 @@ def test_contractkit_fuzz_rejects_unknown_modes(fuzz_server: LiveServer) -> None
 
     result = CliRunner().invoke(app, ["fuzz", "--url", fuzz_server.url, "--mode", "nope"])
     assert result.exit_code != 0
+
+
+AI_OPERATIONS = {"POST /ai/audio/enhance", "POST /ai/emotion/detect", "POST /ai/speech/recognize"}
+
+
+@pytest.mark.parametrize("slow_side", ["general", "ai"])
+def test_response_time_limits_apply_per_operation_group(
+    fuzz_server: LiveServer, tmp_path: Path, slow_side: str
+) -> None:
+    """The general limit and the AI operations' own (longer) limit each reach only their
+    operations: a limit no answer can meet fails exactly that group with ST112."""
+    from typer.testing import CliRunner
+
+    from cli.main import app
+
+    impossible, generous = "0.000001", "1000"
+    general, ai = (impossible, generous) if slow_side == "general" else (generous, impossible)
+    result = CliRunner().invoke(
+        app,
+        [
+            "fuzz", "--url", fuzz_server.url, "--phases", "examples", "--max-examples", "1",
+            "--report-dir", str(tmp_path),
+            "--max-response-time", general, "--ai-max-response-time", ai,
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 1, result.output
+    sections = re.split(r"^_{3,} (\w+ \S+) _{3,}$", result.output, flags=re.M)
+    failed = {
+        label
+        for label, body in zip(sections[1::2], sections[2::2], strict=True)
+        if "Response time limit exceeded" in body
+    }
+    assert failed, result.output
+    assert (failed <= AI_OPERATIONS) == (slow_side == "ai"), failed
+    assert (failed.isdisjoint(AI_OPERATIONS)) == (slow_side == "general"), failed
+    if slow_side == "ai":
+        assert failed == AI_OPERATIONS
