@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from server_impl.db import inline_sqlite
+from server_impl.db.checkpoint import WalCheckpointer
 from server_impl.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -50,6 +51,9 @@ class Database:
         self._write_bind = write_bind
         self._write = async_sessionmaker(write_bind, expire_on_commit=False, autoflush=False)
         self._write_lock = asyncio.Lock() if self.is_sqlite else None
+        database = engine.url.database if self.is_sqlite else None
+        file_backed = bool(database) and database != ":memory:"
+        self.checkpointer = WalCheckpointer(Path(database)) if file_backed and database else None
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -69,6 +73,7 @@ class Database:
             return
         async with self._write_lock, self._write() as session, session.begin():
             yield session
+        self._committed()
 
     async def run_read(self, work: Callable[[Connection], T]) -> T:
         """Run `work` (Core statements on a sync connection) in one step, as `read()` would.
@@ -85,10 +90,18 @@ class Database:
             async with self._write_bind.begin() as conn:
                 return await conn.run_sync(work)
         async with self._write_lock, self._write_bind.begin() as conn:
-            return await conn.run_sync(work)
+            result = await conn.run_sync(work)
+        self._committed()
+        return result
+
+    def _committed(self) -> None:
+        if self.checkpointer is not None:
+            self.checkpointer.after_commit()
 
     async def dispose(self) -> None:
         """Close every pooled connection."""
+        if self.checkpointer is not None:
+            await self.checkpointer.close()
         await self.engine.dispose()
 
 
@@ -134,6 +147,7 @@ def _install_sqlite_hooks(engine: AsyncEngine) -> None:
             "PRAGMA synchronous=NORMAL",
             "PRAGMA foreign_keys=ON",
             "PRAGMA busy_timeout=0",  # lock waits happen off the loop (inline_sqlite)
+            "PRAGMA wal_autocheckpoint=0",  # commits stay cheap: checkpoint.WalCheckpointer
         ):
             cursor.execute(pragma)
         cursor.close()

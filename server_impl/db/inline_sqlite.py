@@ -3,10 +3,10 @@
 aiosqlite sends every call (`cursor()`, `execute`, `fetchall`, `close`, `commit`...) to a
 worker thread and back: two thread switches and a loop wake-up each, 40 of them for one REST
 join. An embedded SQLite answers those calls from its page cache in microseconds, so here
-they run inline and a request costs what SQLite costs.
+they run inline and a request costs what SQLite costs. That includes COMMIT: the engine turns
+SQLite's automatic checkpoint off, so a commit only appends to the WAL (`checkpoint.py`).
 
 What stays on aiosqlite's worker thread, so the loop never waits for the disk or a lock:
-- `commit`: it appends to the WAL and may run an automatic checkpoint (milliseconds);
 - every call made inside `off_loop()` (bulk writes such as the chat batches);
 - a call that found the database locked by another process. The connection's own busy
   timeout is 0 (WAL readers never wait; writers of this process queue on `Database`'s
@@ -67,8 +67,10 @@ class InlineConnection(aiosqlite.Connection):
         return await self._on_worker(fn, *args, **kwargs)
 
     async def commit(self) -> None:
-        """Commit on the worker thread (WAL append, maybe an automatic checkpoint)."""
-        await self._on_worker(self._conn.commit)
+        """Commit inline: with automatic checkpoints off (`checkpoint.WalCheckpointer` does
+        them off the loop) a COMMIT only appends to the WAL. Under `off_loop()`, or if the
+        commit finds the database busy, it runs on the worker thread."""
+        await self._execute(self._conn.commit)
 
     async def _on_worker(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         patient = functools.partial(_with_busy_timeout, self._conn, self.busy_timeout_ms, fn)
