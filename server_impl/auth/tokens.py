@@ -29,6 +29,8 @@ from server_impl.settings import Settings
 TokenType = Literal["access", "refresh"]
 ALGORITHMS = ["HS256"]  # the allow-list; `none` and asymmetric algorithms are refused
 REQUIRED_CLAIMS = ["iss", "aud", "sub", "iat", "exp", "jti", "typ", "ver"]
+#: verified tokens remembered (`TokenService.decode`); about 1 KB each
+VERIFIED_MEMO_SIZE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ class TokenService:
         self._db = db
         self._secret = secret
         self._clock = clock
+        self._verified: dict[str, dict[str, Any]] = {}
 
     # ------------------------------------------------------------------ issue / decode
     def issue(self, user_id: str, version: int) -> IssuedTokens:
@@ -101,7 +104,27 @@ class TokenService:
         return jwt.encode(claims, self._secret, algorithm=ALGORITHMS[0])
 
     def decode(self, token: str, typ: TokenType) -> dict[str, Any]:
-        """Verified claims of a `typ` token; ApiError 40102 when expired, 40103 otherwise."""
+        """Verified claims of a `typ` token; ApiError 40102 when expired, 40103 otherwise.
+
+        A token whose signature and claims were verified before is taken from a bounded
+        memo keyed by its exact text (same bytes, same key, same checks), so a client's
+        repeated requests pay for HMAC and claim parsing once; its expiry is checked again
+        at every use. Revocation and the token version are checked by the callers, always.
+        """
+        claims = self._verified.get(token)
+        if claims is None:
+            claims = self._verify(token)
+            if len(self._verified) >= VERIFIED_MEMO_SIZE:
+                del self._verified[next(iter(self._verified))]  # the oldest entry
+            self._verified[token] = claims
+        elif claims["exp"] <= time.time():  # as PyJWT: expired once `exp` is reached
+            del self._verified[token]
+            raise ApiError(ErrorCode.TOKEN_EXPIRED)
+        if claims["typ"] != typ:
+            raise ApiError(ErrorCode.TOKEN_INVALID)
+        return claims
+
+    def _verify(self, token: str) -> dict[str, Any]:
         try:
             claims: dict[str, Any] = jwt.decode(
                 token,
@@ -116,10 +139,11 @@ class TokenService:
         except (jwt.InvalidTokenError, ValueError, TypeError):
             raise ApiError(ErrorCode.TOKEN_INVALID) from None
         if (
-            claims.get("typ") != typ
+            claims.get("typ") not in ("access", "refresh")
             or not isinstance(claims.get("sub"), str)
             or not isinstance(claims.get("jti"), str)
             or type(claims.get("ver")) is not int
+            or type(claims.get("exp")) is not int
         ):
             raise ApiError(ErrorCode.TOKEN_INVALID)
         return claims

@@ -222,6 +222,26 @@ def test_expired_token_is_40102(api: httpx.Client, make_user: UserFactory) -> No
     assert_error(me(api, token), 401, 40102)
 
 
+def test_a_token_accepted_before_expires_on_time(api: httpx.Client, make_user: UserFactory) -> None:
+    """Verified tokens are remembered (`TokenService.decode`), their expiry is not."""
+    user = make_user()
+    now = int(time.time())
+    token = forge_token(claims_for(user.id, iat=now, exp=now + 2))
+    assert me(api, token).status_code == 200
+    assert me(api, token).status_code == 200  # the remembered verification
+    time.sleep(max(0.0, now + 2 - time.time()) + 0.05)
+    assert_error(me(api, token), 401, 40102)
+
+
+def test_a_remembered_access_token_is_no_refresh_token(
+    api: httpx.Client, make_user: UserFactory
+) -> None:
+    user = make_user()
+    assert me(api, user.access_token).status_code == 200
+    response = api.post("/auth/refresh", json={"refresh_token": user.access_token})
+    assert_error(response, 401, 40103)
+
+
 @pytest.mark.parametrize(
     "change",
     [
