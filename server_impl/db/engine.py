@@ -2,7 +2,9 @@
 
 SQLite specifics:
 - Connections run their calls on the loop's thread (`inline_sqlite`): no thread hop per call;
-  only a wait for another process's lock goes to aiosqlite's worker thread.
+  only a wait for another process's lock goes to aiosqlite's worker thread. The Core units of
+  `run_read` / `run_write` skip the async adapter altogether (`sync_sqlite`).
+- COMMIT only appends to the WAL; checkpoints run off the loop (`checkpoint`).
 - Read sessions run in autocommit: no BEGIN/ROLLBACK round trips; each SELECT is atomic.
 - Write transactions start with `BEGIN IMMEDIATE`, so two writers never deadlock upgrading
   read locks ("database is locked"); within one process they also queue on an asyncio lock,
@@ -20,7 +22,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -32,6 +33,7 @@ from sqlalchemy.pool import AsyncAdaptedQueuePool
 
 from server_impl.db import inline_sqlite
 from server_impl.db.checkpoint import WalCheckpointer
+from server_impl.db.sync_sqlite import SyncSqlite, install_sqlite_hooks
 from server_impl.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -54,6 +56,10 @@ class Database:
         database = engine.url.database if self.is_sqlite else None
         file_backed = bool(database) and database != ":memory:"
         self.checkpointer = WalCheckpointer(Path(database)) if file_backed and database else None
+        #: the Core units' plain-sqlite3 path (a separate engine would not see `:memory:`)
+        self._sync = (
+            SyncSqlite(engine.url, busy_timeout_ms=SQLITE_BUSY_TIMEOUT_MS) if file_backed else None
+        )
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -78,9 +84,12 @@ class Database:
     async def run_read(self, work: Callable[[Connection], T]) -> T:
         """Run `work` (Core statements on a sync connection) in one step, as `read()` would.
 
-        The hot paths (token checks, joins) use this instead of an ORM session: one greenlet
-        for every statement of the unit, no session or identity-map bookkeeping.
+        The hot paths (token checks, joins, chat batches) use this instead of an ORM session:
+        no session or identity-map bookkeeping. On a SQLite file the unit runs on a plain
+        `sqlite3` connection (`sync_sqlite`), elsewhere in one greenlet of the async engine.
         """
+        if self._sync is not None:
+            return await self._sync.read(work)
         async with self.engine.connect() as conn:
             return await conn.run_sync(work)
 
@@ -89,8 +98,12 @@ class Database:
         if self._write_lock is None:
             async with self._write_bind.begin() as conn:
                 return await conn.run_sync(work)
-        async with self._write_lock, self._write_bind.begin() as conn:
-            result = await conn.run_sync(work)
+        async with self._write_lock:
+            if self._sync is not None:
+                result = await self._sync.write(work)
+            else:
+                async with self._write_bind.begin() as conn:
+                    result = await conn.run_sync(work)
         self._committed()
         return result
 
@@ -102,6 +115,8 @@ class Database:
         """Close every pooled connection."""
         if self.checkpointer is not None:
             await self.checkpointer.close()
+        if self._sync is not None:
+            self._sync.dispose()
         await self.engine.dispose()
 
 
@@ -124,7 +139,7 @@ def create_engine(settings: Settings) -> AsyncEngine:
             inline_sqlite.connect, database or ":memory:", timeout=SQLITE_BUSY_TIMEOUT_MS / 1000
         )
         engine = create_async_engine(url, **kwargs)
-        _install_sqlite_hooks(engine)
+        install_sqlite_hooks(engine.sync_engine)
         return engine
     if url.get_backend_name() == "postgresql" and settings.database_schema:
         schema = settings.database_schema
@@ -132,28 +147,3 @@ def create_engine(settings: Settings) -> AsyncEngine:
             raise ValueError(f"invalid database_schema: {schema!r}")
         kwargs["connect_args"] = {"server_settings": {"search_path": schema}}
     return create_async_engine(url, **kwargs)
-
-
-def _install_sqlite_hooks(engine: AsyncEngine) -> None:
-    """WAL and foreign keys per connection; explicit BEGIN for writes."""
-
-    @event.listens_for(engine.sync_engine, "connect")
-    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
-        # Let SQLAlchemy emit BEGIN itself (pysqlite's implicit transactions are unreliable).
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=0",  # lock waits happen off the loop (inline_sqlite)
-            "PRAGMA wal_autocheckpoint=0",  # commits stay cheap: checkpoint.WalCheckpointer
-        ):
-            cursor.execute(pragma)
-        cursor.close()
-
-    @event.listens_for(engine.sync_engine, "begin")
-    def _on_begin(conn: Connection) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin")
-        if mode is not None:  # reads stay in autocommit
-            conn.exec_driver_sql(f"BEGIN {mode}")

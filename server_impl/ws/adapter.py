@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Table
+from sqlalchemy.engine import Connection
 
 from generated.errors import ApiError
-from server_impl.db import inline_sqlite
 from server_impl.db.models import ChatMessage
 from server_impl.services import Services
 from server_impl.services.chat import ChatRecord
@@ -147,11 +147,13 @@ class ServicesBackend:
                 )
                 for msg in messages
             ]
-            with inline_sqlite.off_loop():  # a batch of hundreds of rows: not on the loop
-                async with self._s.db.write() as session:
-                    conn = await session.connection()
-                    for sql, params in sqlite_chat_inserts(rows):
-                        await conn.exec_driver_sql(sql, params)
+            statements = sqlite_chat_inserts(rows)
+
+            def insert(conn: Connection) -> None:
+                for sql, params in statements:
+                    conn.exec_driver_sql(sql, params)
+
+            await self._s.db.run_write(insert)
             return
         records = [
             {
