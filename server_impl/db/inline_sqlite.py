@@ -6,21 +6,18 @@ join. An embedded SQLite answers those calls from its page cache in microseconds
 they run inline and a request costs what SQLite costs. That includes COMMIT: the engine turns
 SQLite's automatic checkpoint off, so a commit only appends to the WAL (`checkpoint.py`).
 
-What stays on aiosqlite's worker thread, so the loop never waits for the disk or a lock:
-- every call made inside `off_loop()` (bulk writes such as the chat batches);
-- a call that found the database locked by another process. The connection's own busy
-  timeout is 0 (WAL readers never wait; writers of this process queue on `Database`'s
-  asyncio lock), so such a call fails at once with SQLITE_BUSY and is retried on the worker
-  thread with the full busy timeout: what SQLite's busy handler would have done, off the loop.
+What goes to aiosqlite's worker thread, so the loop never waits for a lock: a call that found
+the database locked by another process. The connection's own busy timeout is 0 (WAL readers
+never wait; writers of this process queue on `Database`'s asyncio lock), so such a call fails
+at once with SQLITE_BUSY and is retried on the worker thread with the full busy timeout: what
+SQLite's busy handler would have done, off the loop.
 """
 
 from __future__ import annotations
 
 import functools
 import sqlite3
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -35,19 +32,6 @@ def is_busy(exc: BaseException) -> bool:
     return isinstance(code, int) and code & 0xFF == SQLITE_BUSY
 
 
-_OFF_LOOP: ContextVar[bool] = ContextVar("sqlite_off_loop", default=False)
-
-
-@contextmanager
-def off_loop() -> Iterator[None]:
-    """Run the SQLite calls made in this context (this task) on the worker thread."""
-    token = _OFF_LOOP.set(True)
-    try:
-        yield
-    finally:
-        _OFF_LOOP.reset(token)
-
-
 class InlineConnection(aiosqlite.Connection):
     """An `aiosqlite.Connection` that runs calls inline, and waits for disk and locks off the
     loop."""
@@ -57,8 +41,6 @@ class InlineConnection(aiosqlite.Connection):
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         if not self._running or self._connection is None:
             raise ValueError("Connection closed")
-        if _OFF_LOOP.get():
-            return await self._on_worker(fn, *args, **kwargs)
         try:
             return fn(*args, **kwargs)
         except sqlite3.OperationalError as exc:
@@ -68,8 +50,8 @@ class InlineConnection(aiosqlite.Connection):
 
     async def commit(self) -> None:
         """Commit inline: with automatic checkpoints off (`checkpoint.WalCheckpointer` does
-        them off the loop) a COMMIT only appends to the WAL. Under `off_loop()`, or if the
-        commit finds the database busy, it runs on the worker thread."""
+        them off the loop) a COMMIT only appends to the WAL; if it finds the database busy,
+        it runs on the worker thread."""
         await self._execute(self._conn.commit)
 
     async def _on_worker(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:

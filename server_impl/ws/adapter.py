@@ -42,10 +42,9 @@ SQLITE_CHUNK_ROWS = 256
 def sqlite_chat_inserts(rows: list[tuple[Any, ...]]) -> list[tuple[str, tuple[Any, ...]]]:
     """Multi-row INSERT statements for `rows`, in chunks of power-of-two sizes.
 
-    One statement is one `sqlite3_step`, and the sqlite3 module releases and retakes the GIL
-    around every step: `executemany` would hand the GIL back and forth once per row between
-    the worker thread and the busy event loop. Power-of-two chunks keep the distinct SQL
-    texts (and so the driver's statement cache) to nine.
+    One statement is one `sqlite3_step` (the sqlite3 module releases and retakes the GIL
+    around every step; `executemany` would do that once per row). Power-of-two chunks keep
+    the distinct SQL texts (and so the driver's statement cache) to nine.
     """
     statements = []
     at = 0
@@ -133,7 +132,7 @@ class ServicesBackend:
 
         On SQLite the rows go straight to the driver in SQLAlchemy's own storage format (no
         per-row bind processing), as a few multi-row INSERTs (`sqlite_chat_inserts`) on the
-        worker thread; elsewhere through a Core insert.
+        loop's thread (`Database.run_write`); elsewhere through a Core insert.
         """
         if self._s.db.is_sqlite:
             rows = [

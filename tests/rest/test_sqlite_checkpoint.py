@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from server_impl.db import inline_sqlite
 from server_impl.db.engine import Database, create_engine
 from server_impl.settings import Settings
 
@@ -44,7 +43,7 @@ async def _setup(db: Database) -> None:
         )
 
 
-async def test_commit_runs_on_the_loop_thread_unless_off_loop(tmp_path: Path) -> None:
+async def test_a_session_commits_on_the_loop_thread(tmp_path: Path) -> None:
     db, _ = _database(tmp_path)
     seen: list[tuple[str, int]] = []
     try:
@@ -54,16 +53,11 @@ async def test_commit_runs_on_the_loop_thread_unless_off_loop(tmp_path: Path) ->
             sqlite_conn = raw.driver_connection._connection  # type: ignore[union-attr]
             sqlite_conn.set_trace_callback(lambda sql: seen.append((sql, threading.get_ident())))
             await session.execute(text("CREATE TABLE t (v INTEGER)"))
-        with inline_sqlite.off_loop():
-            async with db.write() as session:
-                await session.execute(text("INSERT INTO t VALUES (1)"))
         sqlite_conn.set_trace_callback(None)
     finally:
         await db.dispose()
     commits = [thread for sql, thread in seen if sql.strip().upper() == "COMMIT"]
-    assert len(commits) == 2, seen
-    assert commits[0] == threading.get_ident()  # inline
-    assert commits[1] != threading.get_ident()  # off_loop(): on aiosqlite's worker thread
+    assert commits == [threading.get_ident()], seen  # inline, not on aiosqlite's worker thread
 
 
 async def test_commits_leave_the_checkpoint_to_the_checkpointer(tmp_path: Path) -> None:

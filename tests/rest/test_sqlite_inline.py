@@ -26,19 +26,16 @@ async def _ticker(ticks: list[float], stop: asyncio.Event) -> None:
         await asyncio.sleep(0.01)
 
 
-async def test_calls_run_on_the_loop_thread_unless_off_loop(tmp_path: Path) -> None:
+async def test_calls_run_on_the_loop_thread(tmp_path: Path) -> None:
     db = Database(create_engine(_settings(tmp_path)))
     try:
-        async with db.engine.connect() as conn:
+        async with db.read() as session:
+            conn = await session.connection()
             raw = await conn.get_raw_connection()
             sqlite_conn = raw.driver_connection._connection  # type: ignore[union-attr]
             sqlite_conn.create_function("thread_id", 0, threading.get_ident)
-            answered_on = (await conn.execute(text("SELECT thread_id()"))).scalar_one()
-            with inline_sqlite.off_loop():
-                bulk_on = (await conn.execute(text("SELECT thread_id()"))).scalar_one()
-            again_on = (await conn.execute(text("SELECT thread_id()"))).scalar_one()
-        assert answered_on == again_on == threading.get_ident()
-        assert bulk_on != threading.get_ident()  # off_loop(): on aiosqlite's worker thread
+            answered_on = (await session.execute(text("SELECT thread_id()"))).scalar_one()
+        assert answered_on == threading.get_ident()
     finally:
         await db.dispose()
 
