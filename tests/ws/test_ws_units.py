@@ -211,6 +211,56 @@ def test_gc_policy_trims_the_heap_after_churn() -> None:
         policy.uninstall()
 
 
+def test_gc_policy_freezes_what_survives_a_young_collection() -> None:
+    import gc
+
+    from server_impl.ws.gc_policy import GcPolicy
+
+    policy = GcPolicy(freeze_interval=3600, full_interval=3600, freeze_young_from=100)
+    policy.install()
+    try:
+        policy.tick(live_connections=99)
+        few: list[object] = [object()]
+        gc.collect(0)
+        assert any(o is few for o in gc.get_objects())  # few sockets: promoted, not frozen
+        policy.tick(live_connections=100)
+        survivor: list[object] = [object()]
+        cycle: list[object] = []
+        cycle.append(cycle)
+        del cycle
+        assert any(o is survivor for o in gc.get_objects(0))
+        assert gc.collect(0) >= 1  # young cyclic garbage is still collected
+        assert not any(o is survivor for o in gc.get_objects())  # frozen: walked by none
+        assert gc.is_tracked(survivor)
+        assert policy.stats.collections[0] >= 1
+    finally:
+        policy.uninstall()
+    assert any(o is survivor for o in gc.get_objects())
+
+
+def test_gc_policy_runs_a_full_collection_when_rss_doubles() -> None:
+    from server_impl.ws.gc_policy import GcPolicy
+
+    mb = 2**20
+    rss = [100 * mb]
+    policy = GcPolicy(freeze_interval=3600, full_interval=3600, rss_bytes=lambda: rss[0])
+    policy.install()
+    try:
+        rss[0] = 300 * mb  # tripled, but by less than 512 MB
+        policy.tick(live_connections=10)
+        assert policy.stats.full_collections == 0
+        rss[0] = 700 * mb
+        policy.tick(live_connections=10)
+        assert policy.stats.full_collections == 1
+        policy.tick(live_connections=10)  # measured from the RSS after that collection
+        assert policy.stats.full_collections == 1
+        rss[0] = 1400 * mb
+        policy.tick(live_connections=10)
+        assert policy.stats.full_collections == 2
+    finally:
+        policy.uninstall()
+
+
 def test_direct_sender_only_for_uvicorns_own_send() -> None:
     from server_impl.ws.direct_send import DirectSender
 
