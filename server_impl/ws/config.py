@@ -44,9 +44,9 @@ class WsSettings:
     gc_policy: bool = True
     #: closed connections (and at least this share of the live ones) before a full
     #: collection (a pause proportional to the live sockets). 0, the default, is off: served
-    #: with `server_impl.http.uvicorn_http.HttpToolsProtocol` (contractkit.yaml `serve.uvicorn`)
-    #: a closed socket leaves no cyclic garbage. Set it (e.g. 10,000) under plain uvicorn,
-    #: whose upgraded HTTP protocols stay behind as cycles.
+    #: with `server_impl.http.uvicorn_http`'s protocols (contractkit.yaml `serve.uvicorn`) a
+    #: closed socket leaves no cyclic garbage. Set it (e.g. 10,000) under plain uvicorn, whose
+    #: upgraded HTTP protocols and WebSocket frame parsers stay behind as cycles.
     gc_full_after_closed: int = 0
     gc_full_churn_ratio: float = 1.0
 
