@@ -3,10 +3,7 @@ a lock held by another connection is waited for on a worker thread, never on the
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import greenlet
@@ -16,16 +13,11 @@ from sqlalchemy.engine import Connection
 
 from server_impl.db.engine import Database, create_engine
 from server_impl.settings import Settings
+from tests.rest.sqlite_lock import wait_behind_another_writer
 
 
 def _database(tmp_path: Path) -> Database:
     return Database(create_engine(Settings.from_env(data_dir=tmp_path, jwt_secret="s" * 48)))
-
-
-async def _ticker(ticks: list[float], stop: asyncio.Event) -> None:
-    while not stop.is_set():
-        ticks.append(time.monotonic())
-        await asyncio.sleep(0.01)
 
 
 def _create(conn: Connection) -> None:
@@ -77,21 +69,13 @@ async def test_a_unit_waits_for_another_connections_lock_off_the_loop(tmp_path: 
     path = tmp_path / "contractkit.db"
     try:
         await db.run_write(_create)
-        other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-        other.execute("BEGIN IMMEDIATE")  # another writer holds the lock for 0.5 s
-        other.execute("INSERT INTO t VALUES (1)")
-        threading.Timer(0.5, other.execute, args=("COMMIT",)).start()
-        ticks: list[float] = []
-        stop = asyncio.Event()
-        ticker = asyncio.create_task(_ticker(ticks, stop))
-        started = time.monotonic()
-        await db.run_write(lambda conn: conn.exec_driver_sql("INSERT INTO t VALUES (2)"))
-        waited = time.monotonic() - started
-        stop.set()
-        await ticker
-        other.close()
+
+        async def ours() -> None:
+            await db.run_write(lambda conn: conn.exec_driver_sql("INSERT INTO t VALUES (2)"))
+
+        waited, ticks = await wait_behind_another_writer(path, ours, value=1)
         assert waited >= 0.4  # it did wait for the other writer
-        assert len([t for t in ticks if t - started < waited]) >= 20  # the loop kept running
+        assert ticks >= 20  # the loop kept running
         rows = await db.run_read(lambda conn: conn.exec_driver_sql("SELECT v FROM t").all())
         assert [r[0] for r in rows] == [1, 2]
     finally:

@@ -17,25 +17,36 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.server import ServerProtocol
 
-from tests.ws.live_ws import World
+from tests.ws.live_ws import User, World
 
 SOCKETS = 30
 
 
-async def test_closed_sockets_leave_no_cyclic_garbage(world: World) -> None:
+async def warm_up(world: World) -> User:
+    """A user whose first sockets have filled the first-use caches (which are not garbage)."""
     user = await world.user()
-    for _ in range(3):  # warm-up: first-use caches are not garbage
+    for _ in range(3):
         await (await world.connect(user)).close()
     await asyncio.sleep(0.3)
     gc.collect()
+    return user
+
+
+async def open_and_close(world: World, user: User) -> None:
+    """`SOCKETS` sockets of `user`, one after the other: connect, ping, close."""
+    for _ in range(SOCKETS):
+        client = await world.connect(user)
+        await client.send("ping", {"client_time": 1})
+        await client.next("pong")
+        await client.close()
+    await asyncio.sleep(0.5)  # the server finishes each close
+
+
+async def test_closed_sockets_leave_no_cyclic_garbage(world: World) -> None:
+    user = await warm_up(world)
     gc.disable()
     try:
-        for _ in range(SOCKETS):
-            client = await world.connect(user)
-            await client.send("ping", {"client_time": 1})
-            await client.next("pong")
-            await client.close()
-        await asyncio.sleep(0.5)  # the server finishes each close
+        await open_and_close(world, user)
         gc.set_debug(gc.DEBUG_SAVEALL)
         gc.collect()
         kinds = sorted({type(o).__module__ + "." + type(o).__qualname__ for o in gc.garbage})
@@ -54,20 +65,11 @@ def live_protocols() -> int:
 
 
 async def test_closed_sockets_free_their_protocols_without_a_collection(world: World) -> None:
-    user = await world.user()
-    for _ in range(3):
-        await (await world.connect(user)).close()
-    await asyncio.sleep(0.3)
-    gc.collect()
+    user = await warm_up(world)
     gc.disable()  # what is not freed by reference counting alone stays alive
     try:
         before = live_protocols()
-        for _ in range(SOCKETS):
-            client = await world.connect(user)
-            await client.send("ping", {"client_time": 1})
-            await client.next("pong")
-            await client.close()
-        await asyncio.sleep(0.5)  # the server finishes each close
+        await open_and_close(world, user)
         left = live_protocols() - before
     finally:
         gc.enable()
