@@ -31,10 +31,10 @@ VARIANTS = ("service", "no-index", "no-fk", "cache-16mb")
 Row = tuple[str, str, str, str, int, str]
 
 
-def create(variant: str) -> sqlite3.Connection:
-    """A fresh database file with the service's pragmas and the chat table's shape."""
-    path = os.path.join(tempfile.mkdtemp(prefix="ck-chat-bench-"), "chat.db")
-    db = sqlite3.connect(path, isolation_level=None)
+def create(variant: str, folder: str) -> sqlite3.Connection:
+    """A fresh database file in `folder` with the service's pragmas and the chat table's
+    shape."""
+    db = sqlite3.connect(os.path.join(folder, "chat.db"), isolation_level=None)
     for pragma in PRAGMAS:
         db.execute(pragma)
     if variant == "cache-16mb":
@@ -95,7 +95,15 @@ def write(db: sqlite3.Connection, rows: list[Row]) -> None:
 
 def measure(variant: str, batch: int, prefill: int, rows: int) -> tuple[float, float]:
     """(insert + commit, checkpoint) CPU microseconds per row."""
-    db = create(variant)
+    with tempfile.TemporaryDirectory(prefix="ck-chat-bench-") as folder:  # ~100 MB each
+        db = create(variant, folder)
+        try:
+            return _measure(db, batch, prefill, rows)
+        finally:
+            db.close()
+
+
+def _measure(db: sqlite3.Connection, batch: int, prefill: int, rows: int) -> tuple[float, float]:
     chat = Chat(seed=1)
     for _ in range(prefill // 1000):
         write(db, chat.rows(1000))
@@ -113,7 +121,6 @@ def measure(variant: str, batch: int, prefill: int, rows: int) -> tuple[float, f
             started = time.process_time()
             db.execute("PRAGMA wal_checkpoint(PASSIVE)")
             checkpointing += time.process_time() - started
-    db.close()
     return writing / rows * 1e6, checkpointing / rows * 1e6
 
 

@@ -22,6 +22,7 @@ import asyncio
 import gc
 import json
 import os
+import shutil
 import tempfile
 import time
 from dataclasses import asdict
@@ -97,6 +98,7 @@ async def bench_ours(args: argparse.Namespace, out: dict[str, Any]) -> None:
     finally:
         await rest.aclose()
         server.stop()
+        shutil.rmtree(data_dir, ignore_errors=True)  # the server's SQLite file and WAL
 
 
 async def make_pairs(rest: Rest, count: int) -> list[tuple[Member, Member, str]]:
