@@ -16,10 +16,11 @@ import asyncio
 import logging
 import types
 from collections import deque
-from collections.abc import Awaitable, Callable, Coroutine, Generator, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from generated.ws.messages import CloseCode
+from server_impl.ws.coroutines import resume
 from server_impl.ws.direct_send import DirectSender
 from server_impl.ws.frames import Frame
 from server_impl.ws.ratelimit import RateLimiter
@@ -30,29 +31,6 @@ AsgiSend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 #: Close code for a client that does not read its messages (RFC 6455 policy violation).
 SLOW_CONSUMER_CLOSE = int(CloseCode.SLOW_CONSUMER)
-
-
-@types.coroutine
-def _resume(coro: Coroutine[Any, Any, None], yielded: Any) -> Generator[Any, Any, None]:
-    """Finish a coroutine that was started by hand and suspended, yielding `yielded`.
-
-    The same protocol as `yield from coro` (PEP 380): what the awaiting task sends or throws
-    goes to `coro`, what `coro` yields (the future it waits on) goes up to the task.
-    """
-    value = yielded
-    while True:
-        try:
-            sent = yield value
-        except BaseException as exc:
-            try:
-                value = coro.throw(exc)
-            except StopIteration:
-                return
-        else:
-            try:
-                value = coro.send(sent)
-            except StopIteration:
-                return
 
 
 class Connection:
@@ -161,7 +139,7 @@ class Connection:
             self._failed(exc)
             return
         loop = asyncio.get_running_loop()
-        self.writer = loop.create_task(self._drain(_resume(coro, yielded)))
+        self.writer = loop.create_task(self._drain(resume(coro, yielded)))
 
     async def _drain(self, blocked: Awaitable[None]) -> None:
         """Finish the blocked send, then send the queue; then back to direct sends."""

@@ -5,11 +5,18 @@ Handshake: Origin allow-list (close 4003), `?access_token=` (error 40103/40102, 
 limit (42901, then close 4029), the size cap (41302), parsing (40003/40004/40005/40010) and the
 handler. A refusal answers `error` with `request_seq` and the socket stays open; no input can
 end the loop with an exception (which the server would turn into a 1011 close).
+
+Under our uvicorn protocol (`server_impl.http.uvicorn_http`), those steps run in the
+protocol's `data_received` through its text sink (`_take_text`), and so do the handlers that
+never wait (`INSTANT_TYPES`: chat, ping, relay): no queue, future or task wake-up per message.
+A handler that waits (join, leave, media, resume) is queued for the receive loop, and every
+message behind it waits its turn, so the client's order holds.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -17,14 +24,16 @@ import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
-from generated.ws.messages import CloseCode
+from generated.ws.messages import ClientMessage, CloseCode
+from server_impl.http.uvicorn_http import WebSocketsSansIOProtocol
 from server_impl.ws import errors as E
 from server_impl.ws.backend import AuthFailure
 from server_impl.ws.codec import Codec
 from server_impl.ws.connection import Connection
+from server_impl.ws.coroutines import run_until_wait
 from server_impl.ws.errors import WsError
 from server_impl.ws.frames import Frame
-from server_impl.ws.handlers import HANDLERS
+from server_impl.ws.handlers import HANDLERS, INSTANT_TYPES
 from server_impl.ws.hub import Hub
 from server_impl.ws.ratelimit import RateLimiter, Verdict
 from server_impl.ws.security import header, origin_allowed, take_token
@@ -44,6 +53,8 @@ CLOSE_TOO_BIG = int(CloseCode.MESSAGE_TOO_BIG)  # RFC 6455 "message too big"
 PROTOCOL_MAX_BYTES = 1024 * 1024
 
 MAX_SEQ = 2**53 - 1
+#: a receive-loop item queued by `_take_text`: await `run()` (the rest of one message's work)
+PENDING = "contractkit.pending"
 
 
 def peek_seq(raw: str | bytes) -> int | None:
@@ -122,6 +133,9 @@ class WsEndpoint:
             now=now,
         )
         self.hub.register(conn)
+        protocol = getattr(receive, "__self__", None)  # uvicorn's, with a text sink: no queue
+        if not isinstance(protocol, WebSocketsSansIOProtocol):
+            protocol = None
         conn.push(
             self.codec.frame(
                 "connected",
@@ -134,9 +148,13 @@ class WsEndpoint:
                 },
             )
         )
+        if protocol is not None:
+            protocol.text_sink = functools.partial(self._take_text, conn)
         try:
             await self._receive_loop(conn, receive)
         finally:
+            if protocol is not None:
+                protocol.text_sink = None  # no cycle through the connection is left
             self.hub.unregister(conn)
             writer = conn.writer
             if not conn.open and writer is not None:  # a close is still being delivered
@@ -144,49 +162,64 @@ class WsEndpoint:
             conn.gone()
 
     async def _receive_loop(self, conn: Connection, receive: Receive) -> None:
-        limit = self.settings.max_message_bytes
-        small = limit // 4  # at most 4 UTF-8 bytes per character
-        monotonic = time.monotonic
         while True:
             message = await receive()
             kind = message["type"]
-            if kind != "websocket.receive":
-                if kind == "websocket.disconnect":
-                    return
-                continue
-            now = monotonic()
-            conn.last_seen = now
-            if not conn.open:
-                continue  # closing: drain input until the disconnect arrives
-            raw = message.get("text")
-            if raw is None:
-                raw = message.get("bytes") or b""
-            try:
-                verdict = conn.limiter.check(now)
-                if verdict is not Verdict.OK:
-                    self._reply_error(conn, WsError(E.RATE_LIMITED, request_seq=peek_seq(raw)))
-                    if verdict is Verdict.FLOOD:
-                        conn.close(CLOSE_RATE_LIMITED, "rate limit exceeded")
-                    continue
-                if len(raw) > small and (size := _size(raw)) > limit:
-                    if size > PROTOCOL_MAX_BYTES:  # the server let a huge frame through
-                        conn.close(CLOSE_TOO_BIG, "message too big")
-                        continue
-                    details = {"max_bytes": limit, "bytes": size}
-                    error = WsError(E.MESSAGE_TOO_LARGE, details=details, request_seq=peek_seq(raw))
-                    self._reply_error(conn, error)
-                    continue
-                await self._dispatch(conn, raw)
-            except Exception:  # a bug must not take the socket down with 1011
-                log.exception("ws %s: unexpected error", conn.connection_id)
-                self._reply_error(conn, WsError(E.INTERNAL_ERROR, request_seq=peek_seq(raw)))
+            if kind == "websocket.receive":
+                raw = message.get("text")
+                if raw is None:
+                    raw = message.get("bytes") or b""
+                msg = self._accept_frame(conn, raw)
+                if msg is not None:
+                    await self._handle(conn, msg)
+            elif kind == PENDING:  # queued by `_take_text`
+                await message["run"]()
+            elif kind == "websocket.disconnect":
+                return
 
-    async def _dispatch(self, conn: Connection, raw: str | bytes) -> None:
+    def _take_text(self, conn: Connection, raw: str) -> MutableMapping[str, Any] | None:
+        """The protocol's text sink: a message is checked and parsed in `data_received`, and
+        an instant handler runs there too; the rest of the work goes to the receive loop."""
+        msg = self._accept_frame(conn, raw)
+        if msg is None:
+            return None
+        if msg.type not in INSTANT_TYPES:
+            return {"type": PENDING, "run": functools.partial(self._handle, conn, msg)}
+        rest = run_until_wait(self._handle(conn, msg))
+        return None if rest is None else {"type": PENDING, "run": lambda: rest}
+
+    def _accept_frame(self, conn: Connection, raw: str | bytes) -> ClientMessage | None:
+        """Heartbeat clock, rate limit, size cap and parsing: the message, or None (refused
+        with an `error`, or the socket is closing)."""
+        now = time.monotonic()
+        conn.last_seen = now
+        if not conn.open:
+            return None  # closing: drain input until the disconnect arrives
         try:
-            msg = self.codec.decode(raw)
+            verdict = conn.limiter.check(now)
+            if verdict is not Verdict.OK:
+                self._reply_error(conn, WsError(E.RATE_LIMITED, request_seq=peek_seq(raw)))
+                if verdict is Verdict.FLOOD:
+                    conn.close(CLOSE_RATE_LIMITED, "rate limit exceeded")
+                return None
+            limit = self.settings.max_message_bytes
+            if len(raw) > limit // 4 and (size := _size(raw)) > limit:  # ≤ 4 bytes a character
+                if size > PROTOCOL_MAX_BYTES:  # the server let a huge frame through
+                    conn.close(CLOSE_TOO_BIG, "message too big")
+                    return None
+                details = {"max_bytes": limit, "bytes": size}
+                error = WsError(E.MESSAGE_TOO_LARGE, details=details, request_seq=peek_seq(raw))
+                self._reply_error(conn, error)
+                return None
+            return self.codec.decode(raw)
         except WsError as error:
             self._reply_error(conn, error)
-            return
+        except Exception:  # a bug must not take the socket down with 1011
+            log.exception("ws %s: unexpected error", conn.connection_id)
+            self._reply_error(conn, WsError(E.INTERNAL_ERROR, request_seq=peek_seq(raw)))
+        return None
+
+    async def _handle(self, conn: Connection, msg: ClientMessage) -> None:
         try:
             await HANDLERS[msg.type](self.hub, conn, msg)
         except WsError as error:

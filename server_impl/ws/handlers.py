@@ -212,3 +212,8 @@ HANDLERS: dict[str, Handler] = {
     "ice_candidate": on_ice_candidate,
     "resume": on_resume,
 }
+
+#: handlers that never wait (no I/O): they may run inside the protocol's `data_received`
+INSTANT_TYPES = frozenset(
+    {"ping", "chat_message", "webrtc_offer", "webrtc_answer", "ice_candidate"}
+)
