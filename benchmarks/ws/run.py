@@ -1,7 +1,8 @@
 """WebSocket load benchmark: our server vs a bare `websockets.broadcast` server, side by side.
 
-The server under test is pinned to core 0 (`taskset`), this process (the open-loop load
-client) to core 1. Figures printed at the end, and saved as JSON:
+Both servers are pinned to core 0 (`taskset`), this process (the open-loop load client) to
+core 1. The chat sweep loads them in turn at each rate (`sweep.py`), so the machine's drift
+in speed hits both alike. Figures printed at the end, and saved as JSON:
 
 - capacity: authenticated connections (rooms of 4) one process holds, memory per connection;
 - chat broadcast latency p50/p99/max at the offered loads, and the saturation point, for ours
@@ -11,7 +12,7 @@ client) to core 1. Figures printed at the end, and saved as JSON:
 - aiortc data channel open time through our relay;
 - server memory under connection churn.
 
-    .venv/bin/python -m benchmarks.ws.run                    # the full run (~10 min)
+    .venv/bin/python -m benchmarks.ws.run                    # the full run (~15 min)
     .venv/bin/python -m benchmarks.ws.run --quick            # a small smoke run
 """
 
@@ -25,13 +26,14 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from benchmarks.ws import scenarios as sc
 from benchmarks.ws.population import Member, Rest, populate
 from benchmarks.ws.servers import NICE, ServerProcess
+from benchmarks.ws.sweep import Side, sweep
 
 SERVER_CORE, CLIENT_CORE = 0, 1
 GOALS = {
@@ -48,7 +50,49 @@ def log(line: str) -> None:
     print(line, flush=True)
 
 
-async def bench_ours(args: argparse.Namespace, out: dict[str, Any]) -> None:
+async def bench(args: argparse.Namespace, out: dict[str, Any]) -> None:
+    """Start the servers, sweep them side by side, then measure ours alone."""
+    ours: OursSide | None = None
+    bare: Side | None = None
+    try:
+        if args.only in (None, "ours"):
+            ours = await start_ours(args, out)
+        if args.only in (None, "bare"):
+            bare = await start_bare(args)
+        sides: list[Side] = [side for side in (ours, bare) if side is not None]
+        names = " and ".join(side.name for side in sides)
+        log(f"chat sweep: {names}, {args.latency_connections} connections each (deflate on)")
+        await sweep(sides, args.rates, args.duration, 4, log)
+        for side in sides:
+            out[f"{side.name}_sweep"] = [
+                asdict(r) | {"achieved": r.achieved, "cores": r.server_cores} for r in side.results
+            ]
+        if bare is not None:
+            await sc.close_all(bare.senders)
+            bare.server.stop()
+        if ours is not None:
+            await measure_ours_alone(args, out, ours)
+    finally:
+        for started in (ours, bare):
+            if started is not None:
+                started.server.stop()
+        if ours is not None:
+            await ours.rest.aclose()
+            shutil.rmtree(ours.data_dir, ignore_errors=True)  # its SQLite file and WAL
+
+
+@dataclass
+class OursSide(Side):
+    """Our server, with its REST client, data directory and the users it has not connected."""
+
+    rest: Rest = field(default_factory=lambda: Rest(""))
+    data_dir: Path = field(default_factory=Path)
+    rooms: list[list[Member]] = field(default_factory=list)
+    pairs: list[tuple[Member, Member, str]] = field(default_factory=list)
+
+
+async def start_ours(args: argparse.Namespace, out: dict[str, Any]) -> OursSide:
+    """Our server with `args.connections` sockets (capacity), then trimmed to the sweep's."""
     data_dir = Path(tempfile.mkdtemp(prefix="ck-bench-data-"))
     server = ServerProcess(
         "ours", "benchmarks.ws.serve_ours", SERVER_CORE, ["--data-dir", str(data_dir)]
@@ -56,49 +100,57 @@ async def bench_ours(args: argparse.Namespace, out: dict[str, Any]) -> None:
     server.start()
     log(f"ours: pid {server.pid}, CPUs {server.threads_cpu_affinity()}, port {server.port}")
     rest = Rest(f"http://{sc.HOST}:{server.port}/v1")
-    try:
-        t0 = time.perf_counter()
-        rooms = await populate(rest, args.connections)
-        pairs = await make_pairs(rest, args.join_samples * 2)
-        took = time.perf_counter() - t0
-        log(f"ours: {args.connections} users in {len(rooms)} rooms ({took:.0f} s)")
-        members = [m for room in rooms for m in room]
-        conns, cap = await sc.capacity(server, members)
-        out["capacity"] = cap
-        log(f"capacity: {cap}")
-        keep = args.latency_connections
-        await sc.close_all(conns[keep:])
-        conns = conns[:keep]
-        await asyncio.sleep(8)  # grace periods end, closes are processed
-        gc.collect()
-        gc.freeze()
-        log(f"ours: chat sweep over {len(conns)} connections (rooms of 4, deflate on)")
-        results = await sc.sweep(conns, args.rates, args.duration, 4, server, log)
-        out["ours_sweep"] = [
-            asdict(r) | {"achieved": r.achieved, "cores": r.server_cores} for r in results
-        ]
-        idle = await sc.join_latency(server.port, pairs[: args.join_samples])
-        out["join_idle"] = sc.summarize_join(idle)
-        loaded, sent = await sc.join_latency_under_load(
-            server.port, pairs[args.join_samples :], conns, args.join_load
-        )
-        out["join_under_load"] = sc.summarize_join(loaded) | {"load_msgs_sent": sent}
-        log(f"join latency idle {out['join_idle']}")
-        log(f"join latency under {args.join_load:.0f} msg/s {out['join_under_load']}")
-        out["rtc_open_ms"] = sc.summarize(
-            await sc.rtc_open_times(server.port, rest, args.rtc_tries)
-        )
-        log(f"aiortc data channel open: {out['rtc_open_ms']}")
-        spare = rooms[keep // 4 :][: max(1, args.churn_connections // 4)]
-        out["churn_rss_mb"] = await sc.churn(server, spare, args.churn_cycles)
-        churned = sum(len(r) for r in spare)
-        log(f"churn ({churned} sockets x {args.churn_cycles}): RSS {out['churn_rss_mb']} MB")
-        await sc.close_all(conns)
-        out["ours_gc_log"] = [line for line in server.log().splitlines() if "gc:" in line]
-    finally:
-        await rest.aclose()
-        server.stop()
-        shutil.rmtree(data_dir, ignore_errors=True)  # the server's SQLite file and WAL
+    side = OursSide("ours", server, [], rest=rest, data_dir=data_dir)
+    t0 = time.perf_counter()
+    side.rooms = await populate(rest, args.connections)
+    side.pairs = await make_pairs(rest, args.join_samples * 2)
+    took = time.perf_counter() - t0
+    log(f"ours: {args.connections} users in {len(side.rooms)} rooms ({took:.0f} s)")
+    members = [m for room in side.rooms for m in room]
+    conns, cap = await sc.capacity(server, members)
+    out["capacity"] = cap
+    log(f"capacity: {cap}")
+    keep = args.latency_connections
+    await sc.close_all(conns[keep:])
+    side.senders = conns[:keep]
+    await asyncio.sleep(8)  # grace periods end, closes are processed
+    gc.collect()
+    gc.freeze()
+    return side
+
+
+async def start_bare(args: argparse.Namespace) -> Side:
+    """The bare `websockets` server with the sweep's sockets, in rooms of 4."""
+    server = ServerProcess("bare", "benchmarks.ws.bare_server", SERVER_CORE)
+    server.start()
+    log(f"bare: pid {server.pid}, CPUs {server.threads_cpu_affinity()}, port {server.port}")
+    room_ids = [f"room{i // 4}" for i in range(args.latency_connections)]
+    conns = await sc.gather_limited([sc.connect_bare(server.port, r) for r in room_ids])
+    return Side("bare", server, conns)
+
+
+async def measure_ours_alone(args: argparse.Namespace, out: dict[str, Any], ours: OursSide) -> None:
+    """Join latency (idle, under load), aiortc open time, and memory under churn."""
+    server, conns, pairs = ours.server, ours.senders, ours.pairs
+    idle = await sc.join_latency(server.port, pairs[: args.join_samples])
+    out["join_idle"] = sc.summarize_join(idle)
+    loaded, sent = await sc.join_latency_under_load(
+        server.port, pairs[args.join_samples :], conns, args.join_load
+    )
+    out["join_under_load"] = sc.summarize_join(loaded) | {"load_msgs_sent": sent}
+    log(f"join latency idle {out['join_idle']}")
+    log(f"join latency under {args.join_load:.0f} msg/s {out['join_under_load']}")
+    out["rtc_open_ms"] = sc.summarize(
+        await sc.rtc_open_times(server.port, ours.rest, args.rtc_tries)
+    )
+    log(f"aiortc data channel open: {out['rtc_open_ms']}")
+    keep = args.latency_connections
+    spare = ours.rooms[keep // 4 :][: max(1, args.churn_connections // 4)]
+    out["churn_rss_mb"] = await sc.churn(server, spare, args.churn_cycles)
+    churned = sum(len(r) for r in spare)
+    log(f"churn ({churned} sockets x {args.churn_cycles}): RSS {out['churn_rss_mb']} MB")
+    await sc.close_all(conns)
+    out["ours_gc_log"] = [line for line in server.log().splitlines() if "gc:" in line]
 
 
 async def make_pairs(rest: Rest, count: int) -> list[tuple[Member, Member, str]]:
@@ -112,23 +164,6 @@ async def make_pairs(rest: Rest, count: int) -> list[tuple[Member, Member, str]]
         return host, joiner, number
 
     return list(await asyncio.gather(*(pair(i) for i in range(count))))
-
-
-async def bench_bare(args: argparse.Namespace, out: dict[str, Any]) -> None:
-    server = ServerProcess("bare", "benchmarks.ws.bare_server", SERVER_CORE)
-    server.start()
-    log(f"bare: pid {server.pid}, CPUs {server.threads_cpu_affinity()}, port {server.port}")
-    try:
-        room_ids = [f"room{i // 4}" for i in range(args.latency_connections)]
-        conns = await sc.gather_limited([sc.connect_bare(server.port, r) for r in room_ids])
-        log(f"bare: chat sweep over {len(conns)} connections")
-        results = await sc.sweep(conns, args.rates, args.duration, 4, server, log)
-        out["bare_sweep"] = [
-            asdict(r) | {"achieved": r.achieved, "cores": r.server_cores} for r in results
-        ]
-        await sc.close_all(conns)
-    finally:
-        server.stop()
 
 
 def sustained(sweep: list[dict[str, Any]]) -> tuple[float, float]:
@@ -233,10 +268,7 @@ def main() -> None:
     out["loadavg_before"] = os.getloadavg()
     import uvloop
 
-    if args.only in (None, "ours"):
-        uvloop.run(bench_ours(args, out))
-    if args.only in (None, "bare"):
-        uvloop.run(bench_bare(args, out))
+    uvloop.run(bench(args, out))
     out["loadavg_after"] = os.getloadavg()
     report(out)
     args.output.write_text(json.dumps(out, indent=2, default=str) + "\n")

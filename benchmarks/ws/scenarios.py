@@ -1,11 +1,10 @@
-"""The measured scenarios: capacity and memory, chat latency sweep, join latency, WebRTC data
+"""The measured scenarios: capacity and memory, join latency, WebRTC data
 channel open time, memory under churn. Each returns plain numbers for the report."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import statistics
 import time
 from collections.abc import Awaitable, Callable
@@ -15,13 +14,11 @@ import websockets
 
 from benchmarks.ws.httpclient import HttpConn
 from benchmarks.ws.load import (
-    PhaseResult,
     background_load,
     envelope,
     expect,
     on_message,
     percentile,
-    run_rate,
 )
 from benchmarks.ws.population import Member, Rest
 from benchmarks.ws.servers import ServerProcess
@@ -92,77 +89,6 @@ async def capacity(server: ServerProcess, members: list[Member]) -> tuple[list[W
         "rss_after_mb": round(rss1 / 2**20, 1),
         "kb_per_connection": round((rss1 - rss0) / len(conns) / 1024, 1),
     }
-
-
-async def sweep(
-    senders: list[WsConn],
-    rates: list[float],
-    duration: float,
-    room_size: int,
-    server: ServerProcess,
-    log: Callable[[str], None],
-    refine: int = 2,
-) -> list[PhaseResult]:
-    """Each offered rate in turn; stops after two saturated rates in a row. Then the gap
-    between the highest sustained rate and the next saturated one is bisected `refine`
-    times, so the saturation point is not only as fine as the rate grid."""
-    results: list[PhaseResult] = []
-    await wait_quiet(log)
-    await run_rate(senders, min(rates), duration, room_size)  # warm-up, not reported
-
-    async def phase(rate: float) -> PhaseResult:
-        result = await run_rate(senders, rate, duration, room_size, server_cpu=server.cpu_seconds)
-        results.append(result)
-        busy = "  <- STARVED: other processes on its core" if starved(result) else ""
-        log(
-            f"  {rate:>6.0f} msg/s: p50 {result.p50:7.2f} ms  p99 {result.p99:8.2f} ms  "
-            f"max {result.max:8.2f} ms  server {result.server_cpu_s / result.sent * 1e6:4.0f} "
-            f"us/msg ({result.server_cores:4.0%} of its core)  client {result.client_cpu:4.0%}"
-            f"{busy}"
-        )
-        await asyncio.sleep(1.0)
-        return result
-
-    for rate in rates:
-        await phase(rate)
-        if len(results) >= 2 and saturated(results[-1]) and saturated(results[-2]):
-            break
-    for _ in range(refine):
-        ok = [r.offered for r in results if not saturated(r)]
-        above = [r.offered for r in results if saturated(r) and (not ok or r.offered > max(ok))]
-        if not ok or not above:
-            break
-        low, high = max(ok), min(above)
-        middle = round((low + high) / 2 / 100) * 100
-        if middle in (low, high):
-            break
-        log(f"  (refining between {low:.0f} and {high:.0f} msg/s)")
-        await phase(middle)
-    return sorted(results, key=lambda r: r.offered)
-
-
-#: a load is sustained when everything is delivered and p99 stays under this (ms)
-SUSTAINED_P99_MS = 100.0
-
-
-def starved(result: PhaseResult) -> bool:
-    """Queueing although the server had CPU to spare: the machine was busy, not the server."""
-    return result.p99 > SUSTAINED_P99_MS and result.server_cores < 0.8
-
-
-async def wait_quiet(log: Callable[[str], None], limit: float = 600.0) -> float:
-    """Wait (up to `limit` s) until the 1-minute load average is below 1; return it."""
-    deadline = time.monotonic() + limit
-    while os.getloadavg()[0] >= 1.0 and time.monotonic() < deadline:
-        await asyncio.sleep(10)
-    load = os.getloadavg()[0]
-    log(f"  (load average {load:.2f})")
-    return load
-
-
-def saturated(result: PhaseResult) -> bool:
-    """Past the saturation point: deliveries fall behind, or queueing shows in p99."""
-    return result.delivered < 0.99 * result.expected or result.p99 > SUSTAINED_P99_MS
 
 
 async def join_latency(
