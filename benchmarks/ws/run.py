@@ -24,6 +24,7 @@ import gc
 import json
 import os
 import shutil
+import statistics
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
@@ -33,7 +34,7 @@ from typing import Any
 from benchmarks.ws import scenarios as sc
 from benchmarks.ws.population import Member, Rest, populate
 from benchmarks.ws.servers import NICE, ServerProcess
-from benchmarks.ws.sweep import Side, sweep
+from benchmarks.ws.sweep import Side, repeat, sweep
 
 SERVER_CORE, CLIENT_CORE = 0, 1
 GOALS = {
@@ -63,10 +64,12 @@ async def bench(args: argparse.Namespace, out: dict[str, Any]) -> None:
         names = " and ".join(side.name for side in sides)
         log(f"chat sweep: {names}, {args.latency_connections} connections each (deflate on)")
         await sweep(sides, args.rates, args.duration, 4, log)
+        await repeat(sides, args.goal_rate, args.repeats, args.duration, 4, log)
         for side in sides:
             out[f"{side.name}_sweep"] = [
                 asdict(r) | {"achieved": r.achieved, "cores": r.server_cores} for r in side.results
             ]
+            out[f"{side.name}_repeats"] = [asdict(r) for r in side.repeats]
         if bare is not None:
             await sc.close_all(bare.senders)
             bare.server.stop()
@@ -103,7 +106,7 @@ async def start_ours(args: argparse.Namespace, out: dict[str, Any]) -> OursSide:
     side = OursSide("ours", server, [], rest=rest, data_dir=data_dir)
     t0 = time.perf_counter()
     side.rooms = await populate(rest, args.connections)
-    side.pairs = await make_pairs(rest, args.join_samples * 2)
+    side.pairs = await make_pairs(rest, args.join_samples * (1 + args.repeats + 1))
     took = time.perf_counter() - t0
     log(f"ours: {args.connections} users in {len(side.rooms)} rooms ({took:.0f} s)")
     members = [m for room in side.rooms for m in room]
@@ -134,12 +137,15 @@ async def measure_ours_alone(args: argparse.Namespace, out: dict[str, Any], ours
     server, conns, pairs = ours.server, ours.senders, ours.pairs
     idle = await sc.join_latency(server.port, pairs[: args.join_samples])
     out["join_idle"] = sc.summarize_join(idle)
-    loaded, sent = await sc.join_latency_under_load(
-        server.port, pairs[args.join_samples :], conns, args.join_load
-    )
-    out["join_under_load"] = sc.summarize_join(loaded) | {"load_msgs_sent": sent}
     log(f"join latency idle {out['join_idle']}")
-    log(f"join latency under {args.join_load:.0f} msg/s {out['join_under_load']}")
+    runs = []
+    for i in range(1 + args.repeats):  # judged on the median run's p99
+        batch = pairs[args.join_samples * (i + 1) :][: args.join_samples]
+        loaded, sent = await sc.join_latency_under_load(server.port, batch, conns, args.join_load)
+        runs.append(sc.summarize_join(loaded) | {"load_msgs_sent": sent})
+        log(f"join latency under {args.join_load:.0f} msg/s {runs[-1]}")
+    out["join_under_load_runs"] = runs
+    out["join_under_load"] = sorted(runs, key=lambda r: r["p99"])[len(runs) // 2]
     out["rtc_open_ms"] = sc.summarize(
         await sc.rtc_open_times(server.port, ours.rest, args.rtc_tries)
     )
@@ -186,14 +192,16 @@ def report(out: dict[str, Any]) -> None:
         "ours_cpu_capacity": round(cap_ours),
         "bare_cpu_capacity": round(cap_bare),
     }
-    at4000 = next((r for r in ours if r["offered"] == 4000), None)
+    goal_rate = out["args"]["goal_rate"]
+    at_goal = [r["p99"] for r in ours + out.get("ours_repeats", []) if r["offered"] == goal_rate]
+    p99_at_goal = statistics.median(at_goal) if at_goal else None
     cap = out.get("capacity", {})
     rows = [
         ("connections held (rooms of 4)", cap.get("alive"), f">= {GOALS['connections']}"),
         ("memory per connection (KB)", cap.get("kb_per_connection"), "-"),
         (
-            "p99 at 4,000 msg/s (ms)",
-            at4000 and round(at4000["p99"], 2),
+            f"p99 at {goal_rate:,.0f} msg/s, median of {len(at_goal)} phases (ms)",
+            p99_at_goal and round(p99_at_goal, 2),
             f"<= {GOALS['p99_ms_at_4000']}",
         ),
         ("sustained ours (msg/s, p99 <= 100 ms)", round(sat_ours), "-"),
@@ -212,7 +220,7 @@ def report(out: dict[str, Any]) -> None:
         ("join p50 idle (ms)", out.get("join_idle", {}).get("p50"), f"<= {GOALS['join_p50_ms']}"),
         ("  of which REST join / WS connect / join_room", _steps(out.get("join_idle", {})), "-"),
         (
-            "join p99 under load (ms)",
+            "join p99 under load, median run (ms)",
             out.get("join_under_load", {}).get("p99"),
             f"<= {GOALS['join_p99_ms_under_load']}",
         ),
@@ -250,6 +258,8 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=5.0)
     parser.add_argument("--join-samples", type=int, default=100)
     parser.add_argument("--join-load", type=float, default=2000)
+    parser.add_argument("--goal-rate", type=float, default=4000, help="the p99 goal's msg/s")
+    parser.add_argument("--repeats", type=int, default=2, help="extra phases there, join runs")
     parser.add_argument("--rtc-tries", type=int, default=10)
     parser.add_argument("--churn-connections", type=int, default=1000)
     parser.add_argument("--churn-cycles", type=int, default=16)
@@ -261,6 +271,7 @@ def main() -> None:
         args.connections, args.latency_connections, args.rates = 400, 200, "200,400"
         args.duration, args.join_samples, args.rtc_tries = 2.0, 10, 2
         args.churn_connections, args.churn_cycles, args.join_load = 100, 2, 200
+        args.goal_rate, args.repeats = 400, 1
     args.rates = [float(r) for r in str(args.rates).split(",")]
     os.sched_setaffinity(0, {CLIENT_CORE})
     os.nice(NICE)

@@ -33,6 +33,7 @@ class Side:
     server: ServerProcess
     senders: list[WsConn]
     results: list[PhaseResult] = field(default_factory=list)
+    repeats: list[PhaseResult] = field(default_factory=list)  # extra phases at a goal's rate
 
     @property
     def done(self) -> bool:
@@ -79,7 +80,7 @@ async def sweep(
     duration: float,
     room_size: int,
     log: Log,
-    refine: int = 2,
+    refine: int = 3,
 ) -> None:
     """Fill each side's `results` (sorted by offered rate) from the interleaved sweep."""
     await wait_quiet(log)
@@ -101,10 +102,24 @@ async def sweep(
         side.results.sort(key=lambda r: r.offered)
 
 
-async def _phase(side: Side, rate: float, duration: float, room_size: int, log: Log) -> None:
+async def repeat(
+    sides: list[Side], rate: float, times: int, duration: float, room_size: int, log: Log
+) -> None:
+    """`times` more phases at `rate` per side, interleaved, into each side's `repeats`: a
+    goal judged at one rate is judged on the median of several phases, not on one."""
+    for i in range(times):
+        for side in sides if i % 2 else sides[::-1]:
+            log(f"  ({side.name}: repeat at {rate:.0f} msg/s)")
+            side.repeats.append(await _phase(side, rate, duration, room_size, log, keep=False))
+
+
+async def _phase(
+    side: Side, rate: float, duration: float, room_size: int, log: Log, *, keep: bool = True
+) -> PhaseResult:
     server = side.server
     result = await run_rate(side.senders, rate, duration, room_size, server_cpu=server.cpu_seconds)
-    side.results.append(result)
+    if keep:
+        side.results.append(result)
     busy = "  <- STARVED: other processes on its core" if starved(result) else ""
     log(
         f"  {side.name:<5}{rate:>6.0f} msg/s: p50 {result.p50:7.2f} ms  p99 {result.p99:8.2f} ms  "
@@ -112,3 +127,4 @@ async def _phase(side: Side, rate: float, duration: float, room_size: int, log: 
         f"us/msg ({result.server_cores:4.0%} of its core)  client {result.client_cpu:4.0%}{busy}"
     )
     await asyncio.sleep(1.0)
+    return result
