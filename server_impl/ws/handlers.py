@@ -213,7 +213,9 @@ HANDLERS: dict[str, Handler] = {
     "resume": on_resume,
 }
 
-#: handlers that never wait (no I/O): they may run inside the protocol's `data_received`
+#: handlers that never wait (no I/O): they run inside the protocol's `data_received`, outside
+#: any task (so no `asyncio.current_task()`, `asyncio.timeout()` or task-local context); one
+#: that does wait after all is finished by the connection's receive loop, in order
 INSTANT_TYPES = frozenset(
     {"ping", "chat_message", "webrtc_offer", "webrtc_answer", "ice_candidate"}
 )
