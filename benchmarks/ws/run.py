@@ -34,7 +34,7 @@ from typing import Any
 from benchmarks.ws import scenarios as sc
 from benchmarks.ws.population import Member, Rest, populate
 from benchmarks.ws.servers import NICE, ServerProcess
-from benchmarks.ws.sweep import Side, repeat, sweep
+from benchmarks.ws.sweep import Side, repeat, saturated_at, sweep
 
 SERVER_CORE, CLIENT_CORE = 0, 1
 GOALS = {
@@ -175,7 +175,7 @@ async def make_pairs(rest: Rest, count: int) -> list[tuple[Member, Member, str]]
 def sustained(sweep: list[dict[str, Any]]) -> tuple[float, float]:
     """(highest offered rate sustained (all delivered, p99 <= 100 ms), the server's CPU
     capacity in msg/s estimated at that rate: 1 / CPU time per message)."""
-    ok = [r for r in sweep if r["delivered"] >= 0.99 * r["expected"] and r["p99"] <= 100]
+    ok = [r for r in sweep if not saturated_at(r["delivered"], r["expected"], r["p99"])]
     if not ok:
         return 0.0, 0.0
     best = max(ok, key=lambda r: r["offered"])

@@ -44,19 +44,25 @@ class Side:
     def next_bisection(self) -> float | None:
         """The middle of the gap above the highest sustained rate (None: nothing to refine)."""
         ok = [r.offered for r in self.results if not saturated(r)]
-        above = [
-            r.offered for r in self.results if saturated(r) and (not ok or r.offered > max(ok))
-        ]
-        if not ok or not above:
+        if not ok:
             return None
-        low, high = max(ok), min(above)
+        low = max(ok)
+        above = [r.offered for r in self.results if saturated(r) and r.offered > low]
+        if not above:
+            return None
+        high = min(above)
         middle = round((low + high) / 2 / 100) * 100
         return None if middle in (low, high) else float(middle)
 
 
 def saturated(result: PhaseResult) -> bool:
     """Past the saturation point: deliveries fall behind, or queueing shows in p99."""
-    return result.delivered < 0.99 * result.expected or result.p99 > SUSTAINED_P99_MS
+    return saturated_at(result.delivered, result.expected, result.p99)
+
+
+def saturated_at(delivered: int, expected: int, p99: float) -> bool:
+    """`saturated` from a phase's figures (as saved in the JSON)."""
+    return delivered < 0.99 * expected or p99 > SUSTAINED_P99_MS
 
 
 def starved(result: PhaseResult) -> bool:

@@ -222,4 +222,4 @@ class GcPolicy:
         self.stats.last_full_pause_ms = pause
         self.stats.frozen_objects = gc.get_freeze_count()
         self._rss_after_full = self.rss_bytes()
-        log.info("gc: full collection (churn or interval), %.1f ms", pause)
+        log.info("gc: full collection (churn, RSS growth or interval), %.1f ms", pause)
