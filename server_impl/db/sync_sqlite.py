@@ -34,6 +34,10 @@ PRAGMAS = (
     "PRAGMA foreign_keys=ON",
     "PRAGMA busy_timeout=0",  # lock waits happen off the loop
     "PRAGMA wal_autocheckpoint=0",  # commits stay cheap: checkpoint.WalCheckpointer
+    # statement journals (a multi-row INSERT inside a transaction keeps one, to undo just that
+    # statement) in memory, not in a temporary file created, written and unlinked each time:
+    # a third of a chat row's insert cost (benchmarks/ws/chat_storage.py)
+    "PRAGMA temp_store=MEMORY",
 )
 
 

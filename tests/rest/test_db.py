@@ -136,7 +136,9 @@ async def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:
         async with db.read() as session:
             mode = (await session.execute(text("PRAGMA journal_mode"))).scalar_one()
             fks = (await session.execute(text("PRAGMA foreign_keys"))).scalar_one()
+            temp_store = (await session.execute(text("PRAGMA temp_store"))).scalar_one()
         assert mode == "wal" and fks == 1
+        assert temp_store == 2  # MEMORY: statement journals never touch a temporary file
         assert (tmp_path / "contractkit.db").exists()
     finally:
         await db.dispose()
