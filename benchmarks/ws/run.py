@@ -182,6 +182,23 @@ def sustained(sweep: list[dict[str, Any]]) -> tuple[float, float]:
     return best["offered"], best["sent"] / best["server_cpu_s"] if best["server_cpu_s"] else 0.0
 
 
+def paired_cpu_ratios(out: dict[str, Any]) -> list[float]:
+    """Bare's CPU per message over ours, for each pair of phases at the goal rate (the sweep's
+    and the repeats', each pair run back to back): the throughput ratio a CPU-bound server
+    reaches, measured without the sweep's one-phase saturation verdicts."""
+    rate = out["args"]["goal_rate"]
+    ours = [r for r in out.get("ours_sweep", []) if r["offered"] == rate]
+    bare = [r for r in out.get("bare_sweep", []) if r["offered"] == rate]
+    pairs = list(zip(ours[:1], bare[:1], strict=False)) + list(
+        zip(out.get("ours_repeats", []), out.get("bare_repeats", []), strict=False)
+    )
+    return [
+        round((b["server_cpu_s"] / b["sent"]) / (o["server_cpu_s"] / o["sent"]), 3)
+        for o, b in pairs
+        if o["server_cpu_s"] and b["server_cpu_s"]
+    ]
+
+
 def report(out: dict[str, Any]) -> None:
     ours, bare = out.get("ours_sweep", []), out.get("bare_sweep", [])
     sat_ours, cap_ours = sustained(ours)
@@ -193,6 +210,9 @@ def report(out: dict[str, Any]) -> None:
         "bare_cpu_capacity": round(cap_bare),
     }
     goal_rate = out["args"]["goal_rate"]
+    paired = paired_cpu_ratios(out)
+    out["saturation"]["paired_cpu_ratios"] = paired
+    paired_median = statistics.median(paired) if paired else None
     at_goal = [r["p99"] for r in ours + out.get("ours_repeats", []) if r["offered"] == goal_rate]
     p99_at_goal = statistics.median(at_goal) if at_goal else None
     cap = out.get("capacity", {})
@@ -215,6 +235,11 @@ def report(out: dict[str, Any]) -> None:
         (
             "ratio ours / bare (CPU capacity)",
             round(cap_ours / cap_bare, 2) if cap_bare else None,
+            f">= {GOALS['saturation_ratio']}",
+        ),
+        (
+            f"ratio CPU per msg bare / ours at {goal_rate:,.0f}, median of {len(paired)} pairs",
+            paired_median,
             f">= {GOALS['saturation_ratio']}",
         ),
         ("join p50 idle (ms)", out.get("join_idle", {}).get("p50"), f"<= {GOALS['join_p50_ms']}"),
@@ -259,7 +284,7 @@ def main() -> None:
     parser.add_argument("--join-samples", type=int, default=100)
     parser.add_argument("--join-load", type=float, default=2000)
     parser.add_argument("--goal-rate", type=float, default=4000, help="the p99 goal's msg/s")
-    parser.add_argument("--repeats", type=int, default=2, help="extra phases there, join runs")
+    parser.add_argument("--repeats", type=int, default=4, help="extra phases there, join runs")
     parser.add_argument("--rtc-tries", type=int, default=10)
     parser.add_argument("--churn-connections", type=int, default=1000)
     parser.add_argument("--churn-cycles", type=int, default=16)
