@@ -76,7 +76,7 @@ class FrameWriter:
             return _header(_TEXT, len(data)) + data
         encoder = deflate.encoder
         data = encoder.compress(data) + encoder.flush(zlib.Z_SYNC_FLUSH)
-        if data[-4:] != _EMPTY_BLOCK:  # pragma: no cover - zlib always ends a sync flush so
+        if data[-4:] != _EMPTY_BLOCK:  # pragma: no cover - every sync flush ends with it
             raise RuntimeError("permessage-deflate: sync flush without an empty block")
         return _header(_TEXT_COMPRESSED, len(data) - 4) + data[:-4]
 

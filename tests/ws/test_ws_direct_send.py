@@ -3,8 +3,9 @@ whenever it could not.
 
 Two protocols with the same negotiated extension send the same messages, one framed by
 `websockets` (`send_text` + `data_to_send`), the other by the writer; the byte streams must
-match, and a client protocol must read them back. The live path is covered by every
-real-socket test in this folder (the test clients negotiate permessage-deflate).
+match, and a client protocol must read them back. The last test checks that a live server
+frames its broadcasts this way; every real-socket test in this folder goes through it (the
+test clients negotiate permessage-deflate).
 """
 
 from __future__ import annotations
