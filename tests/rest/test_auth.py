@@ -58,6 +58,12 @@ def test_register_same_email_in_other_case_is_409(
         ({"email": "a@example.com", "password": "Password123"}, 40003, "nickname"),
         ({"password": "Password123", "nickname": "ab"}, 40003, "email"),
         ({"email": "a@example.com", "password": "Password123", "nickname": "   "}, 40004, None),
+        # blank to Python's regex only (\x1c-\x1f), to Python's and Rust's (\x85), to
+        # ECMAScript's only (\ufeff): the contract's pattern treats each as blank everywhere
+        *[
+            ({"email": "a@example.com", "password": "Password123", "nickname": blank}, 40004, None)
+            for blank in ("\x1c\x1c", "\x1f\x1e", "\x85\x85", "\ufeff\ufeff", " \u3000")
+        ],
     ],
 )
 def test_register_validation_codes(
@@ -66,6 +72,13 @@ def test_register_validation_codes(
     error = assert_error(api.post("/auth/register", json=body), 400, code)
     if field is not None:
         assert error["details"]["field"] == field
+
+
+def test_one_visible_character_makes_a_nickname(api: httpx.Client) -> None:
+    body = {"email": "visible@example.com", "password": "Password123", "nickname": "\x1c李\ufeff"}
+    response = api.post("/auth/register", json=body)
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["user"]["nickname"] == "\x1c李\ufeff"
 
 
 def test_register_rejects_nul_in_nickname_with_400(api: httpx.Client) -> None:

@@ -108,7 +108,8 @@ def test_join_unknown_number_is_404(api: httpx.Client, make_user: UserFactory) -
     assert_error(join(api, user, unknown), 404, 40402)
 
 
-@pytest.mark.parametrize("number", ["12345678", "1234567890", "abcdefghi"])
+# "١٢٣٤٥٦٧٨٩": Arabic-Indic digits, which Python's `\d` takes and ECMAScript's does not
+@pytest.mark.parametrize("number", ["12345678", "1234567890", "abcdefghi", "١٢٣٤٥٦٧٨٩"])
 def test_join_with_malformed_number_is_400(
     api: httpx.Client, make_user: UserFactory, number: str
 ) -> None:

@@ -1,4 +1,4 @@
-"""Rules on component schemas across both documents (CK160-CK161)."""
+"""Rules on schemas across both documents (CK160-CK162)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,10 @@ from generators.lint.registry import rule
 Json = Any
 _DATA_KEYS = {"example", "examples", "default", "enum", "const"}
 _NAME_MAPS = {"properties", "patternProperties"}
+#: regex escapes whose character sets differ between ECMA-262 (JSON Schema's dialect: the
+#: TypeScript client, schemathesis), Python's `re` and Rust's `regex` (the server's
+#: validators): Unicode digits, word characters, white space and word boundaries
+_DIALECT_ESCAPES = frozenset("dDwWsSbB")
 
 
 @rule("CK160", "no schema name is defined in both documents", needs_ir=False)
@@ -81,3 +85,52 @@ def _refs(value: Json, skip: Json, names: bool = False) -> Iterator[str]:
     elif isinstance(value, list):
         for child in value:
             yield from _refs(child, skip)
+
+
+@rule("CK162", "patterns mean the same in every regex dialect (no \\d \\w \\s \\b)", needs_ir=False)
+def portable_patterns(ctx: LintContext) -> Iterator[Finding]:
+    for doc in (ctx.oas, ctx.aas):
+        for node, regex in _patterns(doc):
+            escapes = _dialect_escapes(regex)
+            if escapes:
+                yield node.finding(
+                    f"pattern {regex!r} uses {', '.join(escapes)}, whose meaning differs between "
+                    "ECMA-262 (JSON Schema, TypeScript, schemathesis), Python's re and Rust's "
+                    "regex (Unicode digits, letters, white space); spell the class out, e.g. "
+                    "[0-9] for \\d"
+                )
+
+
+def _patterns(node: Node, names: bool = False) -> Iterator[tuple[Node, str]]:
+    """(node, regex) of every schema `pattern` and `patternProperties` key under `node`;
+    example data is not searched."""
+    value = node.value
+    if isinstance(value, dict):
+        if not names:
+            regex = value.get("pattern")
+            pattern = node.get("pattern")
+            if isinstance(regex, str) and pattern is not None:
+                yield pattern, regex
+            keyed = node.get("patternProperties")
+            if keyed is not None and isinstance(keyed.value, dict):
+                yield from ((child, key) for key, child in keyed.items())
+        for key, child in node.items():
+            if names or key not in _DATA_KEYS:
+                yield from _patterns(child, not names and key in _NAME_MAPS)
+    elif isinstance(value, list):
+        for child in node.elements():
+            yield from _patterns(child)
+
+
+def _dialect_escapes(regex: str) -> list[str]:
+    """The dialect-dependent escapes in `regex` (an escaped backslash is not one)."""
+    found: set[str] = set()
+    i = 0
+    while i < len(regex) - 1:
+        if regex[i] == "\\":
+            if regex[i + 1] in _DIALECT_ESCAPES:
+                found.add("\\" + regex[i + 1])
+            i += 2
+        else:
+            i += 1
+    return sorted(found)
